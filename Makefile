@@ -1,0 +1,35 @@
+# Quick start: `make run` starts the bot (the local simulator when no LINE credentials are set);
+# `make test` runs every test. Both set up .venv first when needed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test check eval bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/faqbot serve
+
+test: install
+	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/faqbot check
+
+eval: install
+	$(BIN)/faqbot eval faq/regression.tsv
+
+bench: install
+	$(BIN)/python bench/match_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

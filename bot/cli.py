@@ -1,0 +1,162 @@
+"""`faqbot`: the staff command line. Each command is a thin layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .answering import Answer, Answerer
+from .check import check_directory
+from .evaluation import EvalFileError, evaluate, format_report, read_cases, unknown_ids
+from .paths import default_faq_dir
+from .yamlfile import FaqFileError
+
+faq_dir_option = click.option(
+    "--faq-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="FAQ_DIR",
+    default=default_faq_dir,
+    show_default="$FAQ_DIR or ./faq",
+    help="Folder with entries.yaml, synonyms.yaml and settings.yaml.",
+)
+
+
+def _answerer(faq_dir: Path) -> Answerer:
+    try:
+        return Answerer.from_directory(faq_dir)
+    except FaqFileError as exc:
+        raise click.ClickException(f"the FAQ files have errors (run 'faqbot check'):\n{exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clinic-faqbot")
+def main() -> None:
+    """Clinic FAQ bot: try questions, check and evaluate the FAQ, run the LINE webhook.
+
+    Example:
+
+        faqbot ask "エクソソームの副作用はありますか?"
+    """
+
+
+@main.command()
+@click.argument("questions", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question per line (the evaluation contract).")
+@faq_dir_option
+def ask(questions: tuple[str, ...], as_json: bool, faq_dir: Path) -> None:
+    """Show what the bot would reply to QUESTIONS.
+
+    With --json and no QUESTIONS, reads one question per line from standard input.
+
+    Example:
+
+        faqbot ask "シミに効きますか"
+
+        printf 'ニキビに効く?\\n予約したい\\n' | faqbot ask --json
+    """
+    answerer = _answerer(faq_dir)
+    if not questions:
+        if not as_json:
+            raise click.UsageError("give a question, or use --json to read questions from standard input")
+        questions = tuple(line.strip() for line in sys.stdin if line.strip())
+    for question in questions:
+        result = answerer.answer(question)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            click.echo(describe(result))
+
+
+def describe(result: Answer) -> str:
+    """A reply as a person reads it: the why-line, then each message's text and buttons."""
+    why = f"[{result.kind}"
+    if result.entry_id:
+        why += f" {result.entry_id}"
+    why += f" score={result.score:g}"
+    if result.candidates:
+        why += " candidates=" + ", ".join(f"{c.id}:{c.score:g}" for c in result.candidates)
+    lines = [f"Q: {result.question}", why + "]"]
+    for message in result.messages:
+        lines.extend("  " + line for line in message_text(message).splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def message_text(message: dict) -> str:
+    kind = message["type"]
+    out: list[str] = []
+    if kind == "text":
+        out.append(message["text"])
+    elif kind == "flex":
+        for part in ("header", "body", "footer"):
+            for item in message["contents"].get(part, {}).get("contents", []):
+                if item["type"] == "text":
+                    out.append(item["text"])
+                elif item["type"] == "button":
+                    out.append(f"[ボタン] {item['action']['label']} → {item['action']['uri']}")
+    elif kind == "template":
+        template = message["template"]
+        out.append(f"{template.get('title', '')} {template['text']}".strip())
+        out.extend(f"[ボタン] {a['label']} → {a['uri']}" for a in template["actions"])
+    for item in message.get("quickReply", {}).get("items", []):
+        action = item["action"]
+        target = action.get("uri") or action.get("data") or action.get("text", "")
+        out.append(f"[候補] {action['label']} → {target}")
+    return "\n".join(out)
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="Print only the summary table, not every miss.")
+@faq_dir_option
+def eval_command(file: Path, quiet: bool, faq_dir: Path) -> None:
+    """Score the bot on a labelled TSV file and list every miss.
+
+    FILE has the columns question, expect, category; expect is an entry id (several joined
+    by |), @fallback or @urgent. Exits with status 1 when an urgent message is missed or an
+    out-of-scope question gets an FAQ answer.
+
+    Example:
+
+        faqbot eval faq/regression.tsv
+    """
+    answerer = _answerer(faq_dir)
+    try:
+        cases = read_cases(file)
+    except EvalFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    problems = unknown_ids(cases, {e.id for e in answerer.knowledge.entries})
+    if problems:
+        raise click.ClickException(f"{file}: " + "; ".join(problems))
+    report = evaluate(cases, answerer.answer)
+    text = format_report(report)
+    if quiet:
+        text = text.split("\n\nmisses")[0]
+    click.echo(text)
+    if report.harmful:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--topics", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="faq-topics.md whose ids must all have an entry.")
+@faq_dir_option
+def check(topics: Path | None, faq_dir: Path) -> None:
+    """Validate the FAQ files; errors name the file and line.
+
+    Exits with status 1 when there is any error; warnings (placeholders still in the
+    settings, long answers) are printed but do not fail.
+
+    Example:
+
+        faqbot check
+    """
+    problems = check_directory(faq_dir, topics_file=topics)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    if errors:
+        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {faq_dir} ({len(problems)} warning(s))")

@@ -1,0 +1,195 @@
+"""Fuzzy matching of a normalised question against the FAQ, and the answer/suggest/fallback decision.
+
+Scoring combines three signals, each in [0, 1]:
+- containment: how completely one phrasing of an entry appears in the question
+  (IDF-weighted character n-grams, so a long message that contains "しわ" still hits);
+- coverage: how much of the question's known content the entry's vocabulary explains
+  (separates エクソソームとは from エクソソームと上清液の違い);
+- similarity: rapidfuzz's normalised Indel ratio against the closest phrasing, which
+  forgives typos and word order.
+Words the FAQ has never seen (ボトックス, 駐車場) then pull the score down, because a
+question about something else must not get a confident answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+
+from .normalize import Normalised, Normaliser, fold_kana
+from .settings import Thresholds
+
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+
+# Generic nouns that say nothing about the topic (the question is still about the FAQ).
+GENERIC_NOUNS = frozenset(
+    fold_kana(w)
+    for w in (
+        "こと 事 もの 物 方 かた 人 ひと 私 わたし 自分 僕 俺 今 今回 前 後 時 とき 気 感じ 顔 年 歳 才 代 月 日 週 "
+        "回 何 なに なん 何か 今日 昨日 明日 最近 以前 先日 先月 先週 今度 これ それ あれ どれ ここ そこ 場合 "
+        "程度 くらい 位 ぐらい 的 系 様 さん ちゃん 女性 男性 母 娘 友達 友人 夫 妻 家族 子供 子ども 仕事 "
+        "年齢 歳 肌 お肌 皮膚 体 からだ 身体 状態 悩み 不安 心配 質問 問題 関係 話 意味 本当 ほんと 普通 "
+        "一番 一度 初めて はじめて 全部 全体 部分 ところ 所 辺 頃 ごろ 間 あいだ 中 なか 上 下 次 他 ほか "
+        "いい 良い 感 気持ち 興味 予定 機会 理由 結局 実際 以上 以下 程 為 ため 通り とおり 都合"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    band: str  # "answer", "suggest" or "fallback"
+    candidates: tuple[Candidate, ...]  # best first
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry: int
+    surface: str
+    grams: frozenset[str]
+
+
+def grams_of(text: Normalised) -> frozenset[str]:
+    """Character bigrams of the surface, single kanji, and reading bigrams (kana/kanji meet)."""
+    surface = text.surface
+    out = {surface[i : i + 2] for i in range(len(surface) - 1)}
+    out.update(ch for ch in surface if _KANJI.match(ch))
+    if len(surface) == 1:
+        out.add(surface)
+    reading = text.reading
+    out.update("~" + reading[i : i + 2] for i in range(len(reading) - 1))
+    return frozenset(out)
+
+
+class FaqIndex:
+    """An index over every phrasing of every entry; `score()` ranks entries for a question."""
+
+    def __init__(self, entry_ids: Sequence[str], phrasings: Sequence[Sequence[str]], normaliser: Normaliser,
+                 *, extra_vocabulary: Iterable[str] = ()) -> None:
+        self.entry_ids = tuple(entry_ids)
+        self.normaliser = normaliser
+        docs: list[_Doc] = []
+        vocabulary: set[str] = set(GENERIC_NOUNS)
+        for index, texts in enumerate(phrasings):
+            for text in texts:
+                normalised = normaliser.normalise(text)
+                if not normalised.surface:
+                    continue
+                docs.append(_Doc(index, normalised.surface, grams_of(normalised)))
+                vocabulary.update(_word_keys(normalised))
+        for text in extra_vocabulary:
+            vocabulary.update(_word_keys(normaliser.normalise(text)))
+        self._docs = docs
+        self._doc_surfaces = [d.surface for d in docs]
+        self.vocabulary = frozenset(vocabulary)
+
+        entry_grams: list[set[str]] = [set() for _ in self.entry_ids]
+        for doc in docs:
+            entry_grams[doc.entry].update(doc.grams)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for grams in entry_grams:
+            for gram in grams:
+                document_frequency[gram] += 1
+        n = len(self.entry_ids)
+        # BM25's IDF: rare grams (しわ) weigh far more than grams every entry has (ますか).
+        self._idf = {g: math.log(1 + (n - df + 0.5) / (df + 0.5)) for g, df in document_frequency.items()}
+        self._entry_grams = [frozenset(g) for g in entry_grams]
+        self._doc_weight = [sum(self._idf[g] for g in d.grams) for d in docs]
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for number, doc in enumerate(docs):
+            for gram in doc.grams:
+                self._postings[gram].append(number)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def score(self, query: Normalised) -> list[Candidate]:
+        """Every entry with a positive score, best first; scores are 0–100."""
+        if not query.surface:
+            return []
+        idf = self._idf
+        q_grams = grams_of(query)
+        known = [g for g in q_grams if g in idf]
+        q_weight = sum(idf[g] for g in known)
+        if q_weight == 0:
+            return []
+
+        # Containment per phrasing, via the postings of the question's grams.
+        overlap: dict[int, float] = defaultdict(float)
+        for gram in known:
+            weight = idf[gram]
+            for number in self._postings[gram]:
+                overlap[number] += weight
+        containment = [0.0] * len(self.entry_ids)
+        for number, shared in overlap.items():
+            doc = self._docs[number]
+            value = shared / self._doc_weight[number]
+            if value > containment[doc.entry]:
+                containment[doc.entry] = value
+
+        similarity = [0.0] * len(self.entry_ids)
+        for surface, value, number in process.extract(
+            query.surface, self._doc_surfaces, scorer=fuzz.ratio, limit=None, score_cutoff=30
+        ):
+            entry = self._docs[number].entry
+            if value / 100 > similarity[entry]:
+                similarity[entry] = value / 100
+
+        penalty = self.unknown_word_factor(query)
+        scored = []
+        for entry, entry_id in enumerate(self.entry_ids):
+            if containment[entry] == 0 and similarity[entry] == 0:
+                continue
+            coverage = sum(idf[g] for g in known if g in self._entry_grams[entry]) / q_weight
+            value = 0.45 * containment[entry] + 0.30 * coverage + 0.25 * similarity[entry]
+            scored.append(Candidate(entry_id, round(100 * value * penalty, 1)))
+        scored.sort(key=lambda c: c.score, reverse=True)
+        return scored
+
+    def unknown_word_factor(self, query: Normalised) -> float:
+        """1.0 when every content word is one the FAQ uses; lower with each unknown word."""
+        known = unknown = 0.0
+        for word in query.words:
+            if word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary:
+                known += 1.0
+            else:
+                unknown += 1.0 if word.foreign_script else 0.6
+        return (known + 0.5) / (known + unknown + 0.5)
+
+
+def _word_keys(text: Normalised) -> set[str]:
+    keys = set()
+    for word in text.words:
+        keys.add(word.base)
+        keys.add(fold_kana(word.surface))
+    return keys
+
+
+def decide(candidates: Sequence[Candidate], thresholds: Thresholds, *, other_topic: bool = False) -> Match:
+    """Pick the band from the best score and its margin over the runner-up."""
+    if not candidates:
+        return Match("fallback", ())
+    best = candidates[0]
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    shown = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.6)
+    if other_topic:
+        return Match("fallback", shown)
+    if best.score >= thresholds.answer_score and best.score - runner_up >= thresholds.answer_margin:
+        return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
+    if best.score >= thresholds.suggest_score:
+        return Match("suggest", tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.75))
+    return Match("fallback", shown)

@@ -1,0 +1,110 @@
+"""Clinic settings: contact details, disclaimer and matching thresholds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .yamlfile import Located, Problem, load_yaml
+
+PLACEHOLDER_MARKERS = ("【要設定】", "CHANGE-ME")
+
+# Settings a deployment may override from the environment (platform config vars).
+ENV_OVERRIDES = {
+    "CLINIC_NAME": "clinic_name",
+    "BOOKING_URL": "booking_url",
+    "MENU_URL": "menu_url",
+    "CLINIC_PHONE": "phone",
+    "CLINIC_HOURS": "hours",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The three bands: answer, suggest ("もしかして"), fallback. Scores are 0–100."""
+
+    answer_score: float = 62.0
+    answer_margin: float = 8.0
+    suggest_score: float = 40.0
+    suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Settings:
+    clinic_name: str
+    booking_url: str
+    menu_url: str
+    phone: str
+    hours: str
+    disclaimer: str
+    thresholds: Thresholds = Thresholds()
+
+    @property
+    def phone_uri(self) -> str:
+        """`tel:` URI with digits only, as LINE's URI action wants."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        return f"tel:{digits}"
+
+    def placeholders(self) -> list[str]:
+        """Names of settings the clinic has not filled in yet."""
+        return [
+            f.name
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), str)
+            and any(m in getattr(self, f.name) for m in PLACEHOLDER_MARKERS)
+        ]
+
+    def with_environment(self, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        changes = {name: environ[var] for var, name in ENV_OVERRIDES.items() if environ.get(var)}
+        return replace(self, **changes) if changes else self
+
+
+_REQUIRED_TEXT = ("clinic_name", "booking_url", "menu_url", "phone", "hours", "disclaimer")
+
+
+def load_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
+    """Read settings.yaml; the environment is applied by the caller."""
+    data, problems = load_yaml(path)
+    if problems:
+        return None, problems
+    if not isinstance(data.value, dict):
+        return None, [Problem(str(path), data.line, "settings must be a mapping of name: value")]
+    values: dict[str, Any] = {}
+    for name in _REQUIRED_TEXT:
+        item = data.value.get(name)
+        if item is None or not isinstance(item.value, str) or not item.value.strip():
+            problems.append(Problem(str(path), item.line if item else data.line, f"'{name}' must be set to text"))
+        else:
+            values[name] = item.value.strip()
+    thresholds, threshold_problems = _thresholds(path, data.value.get("matching"))
+    problems += threshold_problems
+    if problems:
+        return None, problems
+    return Settings(**values, thresholds=thresholds), []
+
+
+def _thresholds(path: Path, item: Located | None) -> tuple[Thresholds, list[Problem]]:
+    if item is None:
+        return Thresholds(), []
+    if not isinstance(item.value, dict):
+        return Thresholds(), [Problem(str(path), item.line, "'matching' must be a mapping")]
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for f in fields(Thresholds):
+        entry = item.value.get(f.name)
+        if entry is None:
+            continue
+        number = entry.value
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            problems.append(Problem(str(path), entry.line, f"'{f.name}' must be a number"))
+            continue
+        values[f.name] = int(number) if f.name == "suggestions" else float(number)
+    result = Thresholds(**values)
+    if not 0 <= result.suggest_score <= result.answer_score <= 100:
+        problems.append(Problem(str(path), item.line, "need 0 <= suggest_score <= answer_score <= 100"))
+    if not 2 <= result.suggestions <= 3:
+        problems.append(Problem(str(path), item.line, "'suggestions' must be 2 or 3"))
+    return result, problems

@@ -1,0 +1,47 @@
+"""Greetings, thanks and "how do I use this": short friendly replies, no FAQ matching."""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import clean, fold_kana
+
+_KINDS = {
+    "greeting": r"こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(?:ございます)?|はじめまして|初めまして|よろしく(?:お願いします|おねがいします)?|やあ|ハロー|はろー|hello|hi|hey|もしもし",
+    "thanks": r"ありがとう(?:ございます|ございました)?|ありがと|助かりました|たすかりました|了解(?:です|しました)?|りょうかい|わかりました|分かりました|なるほど|ok|おk|承知しました|thanks|thank you|サンキュー|さんきゅー",
+    "help": r"使い方|つかいかた|何ができる|なにができる|何を聞ける|なにをきける|何が聞ける|何を質問でき|ヘルプ|へるぷ|help|メニューを見せて|どうやって使う|何ができますか",
+}
+_PATTERNS = {kind: re.compile(fold_kana(p)) for kind, p in _KINDS.items()}
+_LEFTOVER = re.compile(r"[\sです。ますねよ!?ー、,.〜]*")
+
+
+def smalltalk_kind(text: str) -> str | None:
+    """'greeting', 'thanks' or 'help' when the whole message is small talk, else None."""
+    folded = fold_kana(clean(text))
+    if not folded:
+        return None
+    found = None
+    rest = folded
+    for kind, pattern in _PATTERNS.items():
+        if pattern.search(rest):
+            found = found or kind
+            rest = pattern.sub(" ", rest)
+    if found and _LEFTOVER.fullmatch(rest):
+        return "help" if _PATTERNS["help"].search(folded) else found
+    return None
+
+
+def strip_smalltalk(text: str) -> str:
+    """The message without its greeting or thanks, so 'こんにちは、副作用は?' is matched as '副作用は?'."""
+    folded = fold_kana(text)
+    spans = [m.span() for p in (_PATTERNS["greeting"], _PATTERNS["thanks"]) for m in p.finditer(folded)]
+    if not spans:
+        return text
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return " ".join("".join(out).split())
