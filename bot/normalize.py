@@ -157,7 +157,7 @@ class Normaliser:
     def _tokenizer(self):
         tokenizer = getattr(self._local, "tokenizer", None)
         if tokenizer is None:
-            tokenizer = self._dictionary.create(SplitMode.C)
+            tokenizer = self._dictionary.tokenizer(SplitMode.C)
             self._local.tokenizer = tokenizer
         return tokenizer
 
