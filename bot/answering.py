@@ -19,6 +19,8 @@ KINDS = ("answer", "suggest", "fallback", "urgent", "smalltalk")
 MAX_MATCH_CHARS = 1000  # a longer message is matched on its start; the guard reads it all
 # Offered as chips after a greeting: what most patients ask first.
 POPULAR = ("exosome-what", "side-effects", "treatment-menu", "booking")
+# Words that make a question about this FAQ's treatment, whatever else it mentions.
+ANCHORS = ("エクソソーム", "上清液", "幹細胞培養上清液", "幹細胞", "幹細胞培養液", "培養液")
 _KATAKANA_WORD = re.compile(r"[ァ-ヴー]{4,}")
 
 
@@ -63,6 +65,7 @@ class Answerer:
             [(e.question, *e.phrasings) for e in entries],
             self.normaliser,
             extra_vocabulary=[e.answer for e in entries] + sorted(knowledge.synonyms.canonical_words),
+            anchors=ANCHORS,
         )
 
     @classmethod

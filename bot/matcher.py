@@ -60,28 +60,45 @@ class Match:
 class _Doc:
     entry: int
     surface: str
-    grams: frozenset[str]
+    features: dict[str, float]  # feature → weight before IDF
 
 
-def grams_of(text: Normalised) -> frozenset[str]:
-    """Character bigrams of the surface, single kanji, and reading bigrams (kana/kanji meet)."""
-    surface = text.surface
-    out = {surface[i : i + 2] for i in range(len(surface) - 1)}
-    out.update(ch for ch in surface if _KANJI.match(ch))
-    if len(surface) == 1:
-        out.add(surface)
-    reading = text.reading
-    out.update("~" + reading[i : i + 2] for i in range(len(reading) - 1))
-    return frozenset(out)
+@dataclass(frozen=True)
+class Weights:
+    """How the signals combine; tuned on labelled questions, not per question."""
+
+    coverage: float = 0.5
+    containment: float = 0.4
+    similarity: float = 0.1
+    char_features: float = 0.15  # character n-grams count this much of a word
+    idf_power: float = 1.0  # > 1 sharpens: rare words (しわ) dominate common ones (エクソソーム)
+
+
+def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
+    """Words (canonical synonyms, SudachiPy base forms) plus character bigrams of surface and reading."""
+    out: dict[str, float] = {}
+    for word in text.words:
+        out["w:" + word.base] = 1.0
+    surface, reading = text.surface, text.reading
+    for i in range(len(surface) - 1):
+        out.setdefault("c:" + surface[i : i + 2], char_weight)
+    for ch in surface:
+        if _KANJI.match(ch):
+            out.setdefault("c:" + ch, char_weight)
+    for i in range(len(reading) - 1):
+        out.setdefault("r:" + reading[i : i + 2], char_weight)
+    return out
 
 
 class FaqIndex:
     """An index over every phrasing of every entry; `score()` ranks entries for a question."""
 
     def __init__(self, entry_ids: Sequence[str], phrasings: Sequence[Sequence[str]], normaliser: Normaliser,
-                 *, extra_vocabulary: Iterable[str] = ()) -> None:
+                 *, extra_vocabulary: Iterable[str] = (), anchors: Iterable[str] = (), weights: Weights = Weights()) -> None:
         self.entry_ids = tuple(entry_ids)
         self.normaliser = normaliser
+        self.weights = weights
+        self.anchors = frozenset(fold_kana(a) for a in anchors)
         docs: list[_Doc] = []
         vocabulary: set[str] = set(GENERIC_NOUNS)
         for index, texts in enumerate(phrasings):
@@ -89,7 +106,7 @@ class FaqIndex:
                 normalised = normaliser.normalise(text)
                 if not normalised.surface:
                     continue
-                docs.append(_Doc(index, normalised.surface, grams_of(normalised)))
+                docs.append(_Doc(index, normalised.surface, features_of(normalised, weights.char_features)))
                 vocabulary.update(_word_keys(normalised))
         for text in extra_vocabulary:
             vocabulary.update(_word_keys(normaliser.normalise(text)))
@@ -97,22 +114,24 @@ class FaqIndex:
         self._doc_surfaces = [d.surface for d in docs]
         self.vocabulary = frozenset(vocabulary)
 
-        entry_grams: list[set[str]] = [set() for _ in self.entry_ids]
+        entry_features: list[set[str]] = [set() for _ in self.entry_ids]
         for doc in docs:
-            entry_grams[doc.entry].update(doc.grams)
+            entry_features[doc.entry].update(doc.features)
         document_frequency: dict[str, int] = defaultdict(int)
-        for grams in entry_grams:
-            for gram in grams:
-                document_frequency[gram] += 1
+        for feats in entry_features:
+            for feature in feats:
+                document_frequency[feature] += 1
         n = len(self.entry_ids)
-        # BM25's IDF: rare grams (しわ) weigh far more than grams every entry has (ますか).
-        self._idf = {g: math.log(1 + (n - df + 0.5) / (df + 0.5)) for g, df in document_frequency.items()}
-        self._entry_grams = [frozenset(g) for g in entry_grams]
-        self._doc_weight = [sum(self._idf[g] for g in d.grams) for d in docs]
+        # BM25's IDF, sharpened: rare words (しわ) weigh far more than words many entries share.
+        self._idf = {
+            f: math.log(1 + (n - df + 0.5) / (df + 0.5)) ** weights.idf_power for f, df in document_frequency.items()
+        }
+        self._entry_features = [frozenset(f) for f in entry_features]
+        self._doc_weight = [sum(self._idf[f] * w for f, w in d.features.items()) for d in docs]
         self._postings: dict[str, list[int]] = defaultdict(list)
         for number, doc in enumerate(docs):
-            for gram in doc.grams:
-                self._postings[gram].append(number)
+            for feature in doc.features:
+                self._postings[feature].append(number)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -122,27 +141,27 @@ class FaqIndex:
         if not query.surface:
             return []
         idf = self._idf
-        q_grams = grams_of(query)
-        known = [g for g in q_grams if g in idf]
-        q_weight = sum(idf[g] for g in known)
+        weights = self.weights
+        q_features = features_of(query, weights.char_features)
+        known = {f: w * idf[f] for f, w in q_features.items() if f in idf}
+        q_weight = sum(known.values())
         if q_weight == 0:
             return []
 
-        # Containment per phrasing, via the postings of the question's grams.
+        # Containment per phrasing, via the postings of the question's features.
         overlap: dict[int, float] = defaultdict(float)
-        for gram in known:
-            weight = idf[gram]
-            for number in self._postings[gram]:
+        for feature, weight in known.items():
+            for number in self._postings[feature]:
                 overlap[number] += weight
         containment = [0.0] * len(self.entry_ids)
         for number, shared in overlap.items():
             doc = self._docs[number]
-            value = shared / self._doc_weight[number]
+            value = min(1.0, shared / self._doc_weight[number])
             if value > containment[doc.entry]:
                 containment[doc.entry] = value
 
         similarity = [0.0] * len(self.entry_ids)
-        for surface, value, number in process.extract(
+        for _, value, number in process.extract(
             query.surface, self._doc_surfaces, scorer=fuzz.ratio, limit=None, score_cutoff=30
         ):
             entry = self._docs[number].entry
@@ -154,20 +173,32 @@ class FaqIndex:
         for entry, entry_id in enumerate(self.entry_ids):
             if containment[entry] == 0 and similarity[entry] == 0:
                 continue
-            coverage = sum(idf[g] for g in known if g in self._entry_grams[entry]) / q_weight
-            value = 0.45 * containment[entry] + 0.30 * coverage + 0.25 * similarity[entry]
+            features = self._entry_features[entry]
+            coverage = sum(w for f, w in known.items() if f in features) / q_weight
+            value = weights.coverage * coverage + weights.containment * containment[entry] + weights.similarity * similarity[entry]
             scored.append(Candidate(entry_id, round(100 * value * penalty, 1)))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored
 
     def unknown_word_factor(self, query: Normalised) -> float:
-        """1.0 when every content word is one the FAQ uses; lower with each unknown word."""
+        """1.0 when every noun is one the FAQ uses; lower with each unknown noun.
+
+        A question that names the treatment (an anchor such as エクソソーム) keeps most of
+        its score: its unknown words are context (インスタで見た), not another topic.
+        """
         known = unknown = 0.0
+        anchored = False
         for word in query.words:
-            if word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary:
+            if word.base in self.anchors:
+                anchored = True
+            if not word.noun and not word.concept:
+                continue
+            if word.concept or word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary:
                 known += 1.0
             else:
                 unknown += 1.0 if word.foreign_script else 0.6
+        if anchored:
+            unknown *= 0.3
         return (known + 0.5) / (known + unknown + 0.5)
 
 
@@ -188,7 +219,7 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds, *, other_top
     shown = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.6)
     if other_topic:
         return Match("fallback", shown)
-    if best.score >= thresholds.answer_score and best.score - runner_up >= thresholds.answer_margin:
+    if thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
     if best.score >= thresholds.suggest_score:
         return Match("suggest", tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.75))

@@ -32,22 +32,24 @@ _WAVE_DASH = re.compile(r"[〜~]")
 _SMALL_VOWELS_AT_END = re.compile(r"[ぁぃぅぇぉァィゥェォっッー]+(?=\s|$)")
 
 # Polite endings and filler that say "this is a question" but not what it is about.
-# Applied after synonyms, on the kana-folded text; longest first.
+# Phrases that do carry intent (って何, について教えて → とは) are synonyms instead.
 _FILLER_PATTERNS = [
-    r"について(?:詳しく)?(?:教えて|おしえて|知りたい|しりたい|聞きたい|ききたい)(?:ください|下さい|くれ|ほしい|欲しい)?(?:ますか|ません)?",
-    r"を?(?:教えて|おしえて)(?:いただけますか|いただけませんか|もらえますか|もらえませんか|ください|下さい|くれる|くれますか|ほしい|欲しい)?",
-    r"(?:を|が)?(?:知りたい|しりたい|聞きたい|ききたい)(?:です)?",
-    r"(?:すみません|すいません|失礼します|質問です|質問があります|質問なのですが|質問なんですが|ちょっと|あの|あのー|えっと|えーと|ところで)",
-    r"(?:って|とは)(?:何|なに|なん)(?:ですか|でしょうか|ですの|なの|のこと|のことですか|ですかね)?",
-    r"(?:でしょうか|ですか|ますか|ませんか|ですかね|ますかね|かな|かなあ|かなぁ|ですよね|だよね|なの|なのか|のか|ですの|でしょ)(?=\s|$)",
-    r"(?:んですけど|んですが|のですが|なのですが|なんですけど|なんですが|けど|ですが)(?=\s|$)",
+    r"を?(?:教えて|おしえて)(?:いただけますか|いただけませんか|もらえますか|もらえませんか|ください|下さい|くれる|くれますか|ほしい|欲しい)?(?:です)?",
+    r"(?:すみません|すいません|失礼します|質問です|質問があります|質問なのですが|質問なんですが|ちょっと|あのー|えっと|えーと|ところで|ざっくり|簡単に|詳しく)",
+    r"(?:でしょうか|ですか|ますか|ませんか|ですかね|ますかね|かな|かなあ|かなぁ|ですよね|だよね|なのか|ですの|でしょ)(?=\s|$)",
+    r"(?:んですけど|んですが|のですが|なのですが|なんですけど|なんですが|ですが)(?=\s|$)",
     r"(?:ください|下さい|お願いします|おねがいします|お願い|よろしく)(?=\s|$)",
 ]
 _FILLER = re.compile("|".join(f"(?:{p})" for p in _FILLER_PATTERNS))
 
-# Part-of-speech pairs that carry the topic of a question.
-_CONTENT_POS = {("名詞", "普通名詞"), ("名詞", "固有名詞")}
+# Words that carry the topic of a question: nouns, verbs, adjectives (by SudachiPy's POS).
+_CONTENT_POS = {("名詞", "普通名詞"), ("名詞", "固有名詞"), ("動詞", "一般"), ("形容詞", "一般"), ("形状詞", "一般")}
 _NON_TOPIC_NOUN_KIND = {"副詞可能", "助数詞可能"}
+# Verbs and adjectives too common to say anything about the topic.
+_STOP_WORDS = frozenset(
+    "する ある いる なる できる 出来る 思う 言う 聞く 見る 行く 来る くる 受ける 使う 貰う もらう やる 為る 成る 有る 居る "
+    "いい 良い よい 無い ない 多い 少ない 欲しい ほしい 分かる わかる 知る 教える 考える 気になる 感じる 違う 同じ".split()
+)
 
 
 def fold_kana(text: str) -> str:
@@ -68,11 +70,13 @@ def clean(text: str) -> str:
 
 @dataclass(frozen=True)
 class Word:
-    """A content noun of a normalised text, as the FAQ vocabulary knows it."""
+    """A content word of a normalised text, as the FAQ vocabulary knows it."""
 
     surface: str
-    base: str
+    base: str  # canonical synonym, or SudachiPy's normalised form, kana folded
+    noun: bool
     foreign_script: bool  # katakana or Latin: names of products and treatments
+    concept: bool = False  # came from the synonyms file
 
 
 @dataclass(frozen=True)
@@ -106,17 +110,23 @@ class SynonymTable:
 
     def canonicalise(self, text: str) -> str:
         """`text` must be `clean`ed; returns it with variants replaced."""
+        return "".join(piece for piece, _ in self.segments(text))
+
+    def segments(self, text: str) -> list[tuple[str, bool]]:
+        """`text` cut into (piece, is_canonical_word) with every variant replaced."""
         if self._pattern is None:
-            return text
+            return [(text, False)]
         folded = fold_kana(text)
-        out: list[str] = []
+        out: list[tuple[str, bool]] = []
         last = 0
         for match in self._pattern.finditer(folded):
-            out.append(text[last : match.start()])
-            out.append(self._canonical[match.group(0)])
+            if match.start() > last:
+                out.append((text[last : match.start()], False))
+            out.append((self._canonical[match.group(0)], True))
             last = match.end()
-        out.append(text[last:])
-        return "".join(out)
+        if last < len(text):
+            out.append((text[last:], False))
+        return out
 
     def other_topics_in(self, text: str) -> tuple[str, ...]:
         if self._other_pattern is None:
@@ -164,34 +174,37 @@ class Normaliser:
     def normalise(self, text: str) -> Normalised:
         text = clean(text)
         text = self._correct_katakana(text)
-        text = self.synonyms.canonicalise(text)
-        other_topics = self.synonyms.other_topics_in(text)
         text = _remove_filler(text)
-        # Tokenise before folding: SudachiPy reads katakana words better than hiragana.
+        other_topics = self.synonyms.other_topics_in(text)
         surface_parts: list[str] = []
         reading_parts: list[str] = []
         words: list[Word] = []
-        for chunk in text.split():
-            for morpheme in self._tokenizer().tokenize(chunk):
-                surface = morpheme.surface()
-                surface_parts.append(surface)
-                reading = morpheme.reading_form()
-                reading_parts.append(fold_kana(reading) if reading else surface)
-                pos = morpheme.part_of_speech()
-                if (pos[0], pos[1]) in _CONTENT_POS and pos[2] not in _NON_TOPIC_NOUN_KIND:
-                    words.append(
-                        Word(
-                            surface=surface,
-                            base=fold_kana(morpheme.normalized_form()),
-                            foreign_script=_is_foreign_script(surface),
-                        )
-                    )
+        for piece, canonical in self.synonyms.segments(text):
+            if canonical:
+                # A synonym's canonical word stays one word, whatever SudachiPy would do.
+                surface_parts.append(piece)
+                reading_parts.append(self._reading(piece))
+                words.append(Word(piece, fold_kana(piece), True, _is_foreign_script(piece), concept=True))
+                continue
+            for chunk in piece.split():
+                # Tokenise before folding: SudachiPy reads katakana words better than hiragana.
+                for morpheme in self._tokenizer().tokenize(chunk):
+                    surface = morpheme.surface()
+                    surface_parts.append(surface)
+                    reading = morpheme.reading_form()
+                    reading_parts.append(fold_kana(reading) if reading else surface)
+                    word = _content_word(morpheme)
+                    if word is not None:
+                        words.append(word)
         return Normalised(
             surface=fold_kana("".join(surface_parts)),
             reading="".join(reading_parts),
             words=tuple(words),
             other_topics=other_topics,
         )
+
+    def _reading(self, text: str) -> str:
+        return "".join(fold_kana(m.reading_form() or m.surface()) for m in self._tokenizer().tokenize(text))
 
     def _correct_katakana(self, text: str) -> str:
         """Fix typos in katakana words (エクソーソム → エクソソーム) against known terms."""
@@ -211,6 +224,17 @@ class Normaliser:
 
 
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
+
+
+def _content_word(morpheme) -> Word | None:
+    pos = morpheme.part_of_speech()
+    if (pos[0], pos[1]) not in _CONTENT_POS or pos[2] in _NON_TOPIC_NOUN_KIND:
+        return None
+    surface = morpheme.surface()
+    base = fold_kana(morpheme.normalized_form())
+    if base in _STOP_WORDS or fold_kana(morpheme.dictionary_form()) in _STOP_WORDS:
+        return None
+    return Word(surface, base, pos[0] == "名詞", _is_foreign_script(surface))
 
 
 def _remove_filler(text: str) -> str:

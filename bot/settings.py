@@ -25,10 +25,18 @@ ENV_OVERRIDES = {
 class Thresholds:
     """The three bands: answer, suggest ("もしかして"), fallback. Scores are 0–100."""
 
-    answer_score: float = 62.0
-    answer_margin: float = 8.0
-    suggest_score: float = 40.0
+    answer_score: float = 75.0
+    answer_margin: float = 4.0
+    # A lower score is enough when the runner-up is far behind.
+    clear_score: float = 55.0
+    clear_margin: float = 15.0
+    suggest_score: float = 35.0
     suggestions: int = 3
+
+    def answers(self, score: float, margin: float) -> bool:
+        return (score >= self.answer_score and margin >= self.answer_margin) or (
+            score >= self.clear_score and margin >= self.clear_margin
+        )
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,8 @@ def _thresholds(path: Path, item: Located | None) -> tuple[Thresholds, list[Prob
             continue
         values[f.name] = int(number) if f.name == "suggestions" else float(number)
     result = Thresholds(**values)
-    if not 0 <= result.suggest_score <= result.answer_score <= 100:
-        problems.append(Problem(str(path), item.line, "need 0 <= suggest_score <= answer_score <= 100"))
+    if not 0 <= result.suggest_score <= min(result.answer_score, result.clear_score) <= 100:
+        problems.append(Problem(str(path), item.line, "need 0 <= suggest_score <= answer_score, clear_score <= 100"))
     if not 2 <= result.suggestions <= 3:
         problems.append(Problem(str(path), item.line, "'suggestions' must be 2 or 3"))
     return result, problems
