@@ -36,7 +36,7 @@ _SMALL_VOWELS_AT_END = re.compile(r"[ぁぃぅぇぉァィゥェォっッー]+(?
 _FILLER_PATTERNS = [
     r"を?(?:教えて|おしえて)(?:いただけますか|いただけませんか|もらえますか|もらえませんか|ください|下さい|くれる|くれますか|ほしい|欲しい)?(?:です)?",
     r"(?:すみません|すいません|失礼します|質問です|質問があります|質問なのですが|質問なんですが|ちょっと|あのー|えっと|えーと|ところで|ざっくり|簡単に|詳しく)",
-    r"(?:でしょうか|ですか|ますか|ませんか|ですかね|ますかね|かな|かなあ|かなぁ|ですよね|だよね|なのか|ですの|でしょ)(?=\s|$)",
+    r"(?<![何なにん])(?:でしょうか|ですか|ますか|ませんか|ですかね|ますかね|かな|かなあ|かなぁ|ですよね|だよね|なのか|ですの|でしょ)(?=\s|$)",
     r"(?:んですけど|んですが|のですが|なのですが|なんですけど|なんですが|ですが)(?=\s|$)",
     r"(?:ください|下さい|お願いします|おねがいします|お願い|よろしく)(?=\s|$)",
 ]
@@ -48,7 +48,8 @@ _NON_TOPIC_NOUN_KIND = {"副詞可能", "助数詞可能"}
 # Verbs and adjectives too common to say anything about the topic.
 _STOP_WORDS = frozenset(
     "する ある いる なる できる 出来る 思う 言う 聞く 見る 行く 来る くる 受ける 使う 貰う もらう やる 為る 成る 有る 居る "
-    "いい 良い よい 無い ない 多い 少ない 欲しい ほしい 分かる わかる 知る 教える 考える 気になる 感じる 違う 同じ".split()
+    "いい 良い よい 無い ない 多い 少ない 欲しい ほしい 分かる わかる 知る 教える 考える 気になる 感じる 違う 同じ "
+    "大丈夫 平気 問題 可能 本当 ほんと 駄目 だめ 治療 施術 注射 点滴 クリニック 当院 病院 先生 ドクター 医師 受ける 打つ".split()
 )
 
 
@@ -117,13 +118,24 @@ class SynonymTable:
         if self._pattern is None:
             return [(text, False)]
         folded = fold_kana(text)
+        # Longest variant first over the whole text, not leftmost first: in って何から作る
+        # the origin phrase 何から作る must win over the definition phrase って何.
+        found = []
+        for start in range(len(folded)):
+            match = self._pattern.match(folded, start)
+            if match:
+                found.append((match.end() - start, start, match.end()))
+        taken: list[tuple[int, int]] = []
+        for _, start, end in sorted(found, key=lambda f: (-f[0], f[1])):
+            if all(end <= s or start >= e for s, e in taken):
+                taken.append((start, end))
         out: list[tuple[str, bool]] = []
         last = 0
-        for match in self._pattern.finditer(folded):
-            if match.start() > last:
-                out.append((text[last : match.start()], False))
-            out.append((self._canonical[match.group(0)], True))
-            last = match.end()
+        for start, end in sorted(taken):
+            if start > last:
+                out.append((text[last:start], False))
+            out.append((self._canonical[folded[start:end]], True))
+            last = end
         if last < len(text):
             out.append((text[last:], False))
         return out
@@ -174,12 +186,13 @@ class Normaliser:
     def normalise(self, text: str) -> Normalised:
         text = clean(text)
         text = self._correct_katakana(text)
-        text = _remove_filler(text)
         other_topics = self.synonyms.other_topics_in(text)
         surface_parts: list[str] = []
         reading_parts: list[str] = []
         words: list[Word] = []
         for piece, canonical in self.synonyms.segments(text):
+            if not canonical:
+                piece = _remove_filler(piece)
             if canonical:
                 # A synonym's canonical word stays one word, whatever SudachiPy would do.
                 surface_parts.append(piece)

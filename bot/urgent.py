@@ -23,15 +23,15 @@ _SEVERE = [
     r"(?:喉|のど)[^。!?]{0,6}(?:つま|詰ま|苦し|くるし|締め|しめつけ|イガイガ|いがいが|違和感)",
     r"意識", r"いしき", r"気を失", r"気絶", r"失神", r"倒れ", r"たおれ", r"気が遠", r"ぼーっとして", r"朦朧", r"もうろう",
     r"けいれん", r"痙攣", r"ひきつけ", r"しびれ", r"痺れ", r"ろれつ", r"呂律",
-    r"動悸", r"どうき", r"心臓が(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が(?:速|早|はや|おかし)", r"胸が(?:苦|くる|痛|いた)",
+    r"動悸", r"どうき", r"心臓[^。!?]{0,3}(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が(?:速|早|はや|おかし)", r"胸が(?:苦|くる|痛|いた)",
     r"アナフィラキシー", r"あなふぃらきしー", r"ショック", r"しょっく",
     r"血が止まらな", r"出血が止まらな", r"119", r"救急",
 ]
 _MODERATE = [
-    r"じんましん", r"蕁麻疹", r"発疹", r"湿疹",
+    r"じんましん", r"蕁麻疹", r"発疹", r"湿疹", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
     r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ",
     r"吐き気", r"はきけ", r"吐きそう", r"はきそう", r"嘔吐", r"吐い", r"はい(?:ちゃ|た)", r"気持ち悪", r"きもちわる",
-    r"高熱", r"熱が(?:出|で|ある|あり|下がらな|さがらな)", r"発熱", r"熱っぽ", r"熱を持", r"熱をも", r"熱い",
+    r"高熱", r"(?:3[7-9]|4[0-2])(?:\.\d)?度", r"熱が(?:出|で|ある|あり|下がらな|さがらな)", r"発熱", r"熱っぽ", r"熱を持", r"熱をも", r"熱い",
     r"膿", r"うみが", r"化膿", r"ただれ",
     r"腫れ", r"はれ", r"腫れあが", r"パンパン", r"ぱんぱん", r"むくん",
     r"痛い", r"いたい", r"痛み", r"いたみ", r"痛む", r"いたむ", r"ズキズキ", r"ずきずき", r"激痛",
@@ -41,21 +41,25 @@ _MODERATE = [
 SEVERE = re.compile("|".join(fold_kana(p) for p in _SEVERE))
 MODERATE = re.compile("|".join(fold_kana(p) for p in _MODERATE))
 
-# "Could this happen?" — a sentence asking about the treatment in general.
-_HYPOTHETICAL = re.compile(
+# "Could this happen?" — wording of a general question about the treatment.
+_GENERAL = re.compile(
     fold_kana(
-        r"(?:たり|ること|ることって|ることは|ることが|る可能性|るか|るの|る場合|たら|れば|なったら|出たら|起きたら|起こったら|"
-        r"可能性|心配|不安|リスク|副作用|恐れ|おそれ|場合|ことはあ|ことってあ|ことがあ|ことある|事はあ|事ってあ|"
-        r"ますか|ませんか|でしょうか|ますかね|のかな|ですかね|あります\?|ある\?|ありますか|あるか|あるの|出る\?|出ますか|なりますか|なる\?|する\?|しますか)"
+        r"(?:たり|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
+        r"場合|ことはあ|ことってあ|ことがあ|ことある|ことも?あり|事はあ|事ってあ|たことがあ|たことある|体質)"
     )
 )
-# Reported as happening: past or progressive forms, time words, "since the treatment".
-_HAPPENING = re.compile(
+# A question, as opposed to a report.
+_QUESTION = re.compile(
+    fold_kana(r"(?:\?|か$|か[。\s]|かな|ますか|ですか|でしょうか|ませんか|の$|平気$|大丈夫$)")
+)
+# Reported as happening now: past/progressive forms, time words, "since the treatment".
+_NOW = re.compile(
     fold_kana(
-        r"(?:ました|まして|ている|ています|てる|てます|てきた|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始め|はじめ|"
-        r"た[。!?\s]|た$|たん|たけど|たが|たので|です[がけ]|んです|くて|ひど|止まらな|とまらな|治らな|なおらな|引かな|ひかな|"
-        r"今|いま|さっき|先ほど|昨日|きのう|昨夜|今朝|今日|きょう|今夜|夜中|朝から|から|以来|あとから|後から|施術後|注射後|点滴後|打った|受けた|した後|したあと|"
-        r"苦しい|苦しくて|くるしい|助けて|たすけて|やばい|どうしよう|どうすれば|どうしたら)"
+        r"(?:ました|ている|ています|てる|てます|てきた|てきて|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始めた|はじめた|"
+        r"止まらな|とまらな|治らな|なおらな|引かな|ひかな|おさまらな|収まらな|ひどくな|"
+        r"今も|いまも|今すぐ|ずっと|さっき|先ほど|昨日|きのう|昨夜|今朝|けさ|今日|きょう|今夜|夜中|朝から|から$|てから|以来|あとから|後から|施術後から|"
+        r"打った|受けた|した後|したあと|したら|やったら|打ったら|受けたら|"
+        r"苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|どうすれば|どうしたら|怖い|こわい)"
     )
 )
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
@@ -65,26 +69,17 @@ def is_urgent(text: str) -> bool:
     """True when the message describes a reaction that is happening."""
     folded = fold_kana(unicodedata.normalize("NFKC", text))
     for sentence in _SENTENCE_END.split(folded):
-        if not sentence.strip():
+        sentence = sentence.strip()
+        if not sentence:
             continue
-        severe = SEVERE.search(sentence)
-        moderate = MODERATE.search(sentence)
+        severe = SEVERE.search(sentence) is not None
+        moderate = MODERATE.search(sentence) is not None
         if not severe and not moderate:
             continue
-        happening = _HAPPENING.search(sentence) is not None
-        hypothetical = _HYPOTHETICAL.search(sentence) is not None
-        if severe and (happening or not hypothetical):
-            return True
-        if moderate and happening and not _only_general_question(sentence):
+        now = _NOW.search(sentence) is not None
+        asking = _GENERAL.search(sentence) is not None or _QUESTION.search(sentence) is not None
+        # A report (not a question) of any symptom is urgent; so is a question that says
+        # the symptom is happening (息苦しいんですが大丈夫ですか?).
+        if now or not asking:
             return True
     return False
-
-
-_GENERAL_QUESTION = re.compile(fold_kana(r"(?:たり(?:します|する)|ることは|ることって|ることが|ること(?:も)?あ|可能性|心配|場合|たらどう|たら(?:どう|どこ|何)|れば)"))
-
-
-def _only_general_question(sentence: str) -> bool:
-    """Mild symptoms phrased as a general question (施術で腫れたりしますか?) are not urgent."""
-    return _GENERAL_QUESTION.search(sentence) is not None and not re.search(
-        fold_kana(r"(?:ました|ている|てる|てきた|昨日|きのう|さっき|今朝|今も|いまも|施術後から|注射してから|打ってから)"), sentence
-    )
