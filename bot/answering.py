@@ -86,7 +86,7 @@ class Answerer:
         text = strip_smalltalk(question)[:MAX_MATCH_CHARS]
         normalised = self.normaliser.normalise(text)
         match = decide(
-            self.index.score(normalised),
+            self.index.rank(normalised),
             self.settings.thresholds,
             other_topic=bool(normalised.other_topics),
         )

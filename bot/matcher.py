@@ -48,6 +48,15 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Scored:
+    """Ranked candidates for a question, with what the decision needs to know about it."""
+
+    candidates: list[Candidate]
+    word_backed: bool  # the best entry shares a word with the question, not only characters
+    anchored: bool  # the question names this FAQ's treatment (エクソソーム, 上清液…)
+
+
+@dataclass(frozen=True)
 class Match:
     band: str  # "answer", "suggest" or "fallback"
     candidates: tuple[Candidate, ...]  # best first
@@ -68,26 +77,28 @@ class _Doc:
 class Weights:
     """How the signals combine; tuned on labelled questions, not per question."""
 
-    coverage: float = 0.5
-    containment: float = 0.4
-    similarity: float = 0.1
+    coverage: float = 0.45
+    containment: float = 0.35
+    similarity: float = 0.2
     char_features: float = 0.15  # character n-grams count this much of a word
     idf_power: float = 1.0  # > 1 sharpens: rare words (しわ) dominate common ones (エクソソーム)
 
 
 def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
-    """Words (canonical synonyms, SudachiPy base forms) plus character bigrams of surface and reading."""
+    """Words (canonical synonyms, SudachiPy base forms), plus character bigrams of what the
+    synonyms did not recognise, in spelling and in reading, so unlisted variants still meet."""
     out: dict[str, float] = {}
     for word in text.words:
         out["w:" + word.base] = 1.0
-    surface, reading = text.surface, text.reading
-    for i in range(len(surface) - 1):
-        out.setdefault("c:" + surface[i : i + 2], char_weight)
-    for ch in surface:
-        if _KANJI.match(ch):
-            out.setdefault("c:" + ch, char_weight)
-    for i in range(len(reading) - 1):
-        out.setdefault("r:" + reading[i : i + 2], char_weight)
+    for surface in text.residual:
+        for i in range(len(surface) - 1):
+            out.setdefault("c:" + surface[i : i + 2], char_weight)
+        for ch in surface:
+            if _KANJI.match(ch):
+                out.setdefault("c:" + ch, char_weight)
+    for reading in text.residual_reading:
+        for i in range(len(reading) - 1):
+            out.setdefault("r:" + reading[i : i + 2], char_weight)
     return out
 
 
@@ -136,6 +147,14 @@ class FaqIndex:
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def rank(self, query: Normalised) -> Scored:
+        """`score()` plus whether the best entry shares a word with the question."""
+        candidates = self.score(query)
+        words = {"w:" + w.base for w in query.words}
+        backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
+        anchored = any(w.base in self.anchors for w in query.words)
+        return Scored(candidates, backed, anchored)
 
     def score(self, query: Normalised) -> list[Candidate]:
         """Every entry with a positive score, best first; scores are 0–100."""
@@ -211,17 +230,23 @@ def _word_keys(text: Normalised) -> set[str]:
     return keys
 
 
-def decide(candidates: Sequence[Candidate], thresholds: Thresholds, *, other_topic: bool = False) -> Match:
-    """Pick the band from the best score and its margin over the runner-up."""
+def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False) -> Match:
+    """Pick the band from the best score and its margin over the runner-up.
+
+    Never an answer when the question names a topic this FAQ does not cover (ボトックス,
+    他院), or when only characters, no word, tie it to the entry: at most suggestions.
+    """
+    candidates = scored.candidates
     if not candidates:
         return Match("fallback", ())
     best = candidates[0]
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    shown = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.6)
-    if other_topic:
-        return Match("fallback", shown)
-    if thresholds.answers(best.score, best.score - runner_up):
+    closest = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score)
+    if other_topic and not scored.anchored:
+        return Match("fallback", closest)
+    may_answer = scored.word_backed and not other_topic
+    if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
     if best.score >= thresholds.suggest_score:
-        return Match("suggest", tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score * 0.75))
-    return Match("fallback", shown)
+        return Match("suggest", closest)
+    return Match("fallback", closest)

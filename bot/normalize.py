@@ -49,6 +49,7 @@ _NON_TOPIC_NOUN_KIND = {"副詞可能", "助数詞可能"}
 _STOP_WORDS = frozenset(
     "する ある いる なる できる 出来る 思う 言う 聞く 見る 行く 来る くる 受ける 使う 貰う もらう やる 為る 成る 有る 居る "
     "いい 良い よい 無い ない 多い 少ない 欲しい ほしい 分かる わかる 知る 教える 考える 気になる 感じる 違う 同じ "
+    "どんな どう どの どれ どういう こんな そんな 何 なに なん 色々 いろいろ 様々 さまざま "
     "大丈夫 平気 問題 可能 本当 ほんと 駄目 だめ 治療 施術 注射 点滴 クリニック 当院 病院 先生 ドクター 医師 受ける 打つ".split()
 )
 
@@ -88,6 +89,8 @@ class Normalised:
     reading: str  # hiragana reading of `surface`
     words: tuple[Word, ...]
     other_topics: tuple[str, ...]  # names of topics the FAQ does not cover
+    residual: tuple[str, ...] = ()  # surface pieces outside synonym words, kana folded
+    residual_reading: tuple[str, ...] = ()  # their readings
 
 
 class SynonymTable:
@@ -189,6 +192,8 @@ class Normaliser:
         other_topics = self.synonyms.other_topics_in(text)
         surface_parts: list[str] = []
         reading_parts: list[str] = []
+        residual: list[str] = []
+        residual_reading: list[str] = []
         words: list[Word] = []
         for piece, canonical in self.synonyms.segments(text):
             if not canonical:
@@ -201,17 +206,25 @@ class Normaliser:
                 continue
             for chunk in piece.split():
                 # Tokenise before folding: SudachiPy reads katakana words better than hiragana.
+                chunk_surface: list[str] = []
+                chunk_reading: list[str] = []
                 for morpheme in self._tokenizer().tokenize(chunk):
                     surface = morpheme.surface()
-                    surface_parts.append(surface)
                     reading = morpheme.reading_form()
-                    reading_parts.append(fold_kana(reading) if reading else surface)
+                    chunk_surface.append(surface)
+                    chunk_reading.append(fold_kana(reading) if reading else surface)
                     word = _content_word(morpheme)
                     if word is not None:
                         words.append(word)
+                surface_parts += chunk_surface
+                reading_parts += chunk_reading
+                residual.append(fold_kana("".join(chunk_surface)))
+                residual_reading.append("".join(chunk_reading))
         return Normalised(
             surface=fold_kana("".join(surface_parts)),
             reading="".join(reading_parts),
+            residual=tuple(residual),
+            residual_reading=tuple(residual_reading),
             words=tuple(words),
             other_topics=other_topics,
         )

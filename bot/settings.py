@@ -25,12 +25,12 @@ ENV_OVERRIDES = {
 class Thresholds:
     """The three bands: answer, suggest ("もしかして"), fallback. Scores are 0–100."""
 
-    answer_score: float = 75.0
-    answer_margin: float = 4.0
+    answer_score: float = 50.0
+    answer_margin: float = 8.0
     # A lower score is enough when the runner-up is far behind.
-    clear_score: float = 55.0
+    clear_score: float = 45.0
     clear_margin: float = 15.0
-    suggest_score: float = 35.0
+    suggest_score: float = 30.0
     suggestions: int = 3
 
     def answers(self, score: float, margin: float) -> bool:
