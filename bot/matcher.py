@@ -54,6 +54,7 @@ class Scored:
     candidates: list[Candidate]
     word_backed: bool  # the best entry shares a word with the question, not only characters
     anchored: bool  # the question names this FAQ's treatment (エクソソーム, 上清液…)
+    unknown_names: tuple[str, ...] = ()  # katakana/Latin nouns the FAQ never uses (ミノキシジル)
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ class Weights:
     coverage: float = 0.45
     containment: float = 0.35
     similarity: float = 0.2
-    char_features: float = 0.15  # character n-grams count this much of a word
+    char_features: float = 0.05  # character n-grams count this much of a word
     idf_power: float = 1.0  # > 1 sharpens: rare words (しわ) dominate common ones (エクソソーム)
+    phrasing_recall: float = 0.0  # 0: a phrasing wholly inside the question scores 1, however short
 
 
 def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
@@ -154,7 +156,16 @@ class FaqIndex:
         words = {"w:" + w.base for w in query.words}
         backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
         anchored = any(w.base in self.anchors for w in query.words)
-        return Scored(candidates, backed, anchored)
+        return Scored(candidates, backed, anchored, self.unknown_names(query))
+
+    def unknown_names(self, query: Normalised) -> tuple[str, ...]:
+        """Katakana or Latin nouns the FAQ never uses: usually another product or treatment."""
+        return tuple(
+            w.surface
+            for w in query.words
+            if w.noun and w.foreign_script and not w.concept and len(w.surface) >= 3
+            and w.base not in self.vocabulary and fold_kana(w.surface) not in self.vocabulary
+        )
 
     def score(self, query: Normalised) -> list[Candidate]:
         """Every entry with a positive score, best first; scores are 0–100."""
@@ -176,7 +187,10 @@ class FaqIndex:
         containment = [0.0] * len(self.entry_ids)
         for number, shared in overlap.items():
             doc = self._docs[number]
-            value = min(1.0, shared / self._doc_weight[number])
+            precision = min(1.0, shared / self._doc_weight[number])
+            recall = min(1.0, shared / q_weight)
+            # Mostly "is this phrasing in the question", a little "is that all the question says".
+            value = precision ** (1 - weights.phrasing_recall) * recall ** weights.phrasing_recall
             if value > containment[doc.entry]:
                 containment[doc.entry] = value
 
@@ -235,6 +249,8 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
 
     Never an answer when the question names a topic this FAQ does not cover (ボトックス,
     他院), or when only characters, no word, tie it to the entry: at most suggestions.
+    An unknown product name (ミノキシジルの副作用は?) also stops an answer unless the
+    question names this FAQ's treatment too.
     """
     candidates = scored.candidates
     if not candidates:
@@ -244,7 +260,7 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     closest = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score)
     if other_topic and not scored.anchored:
         return Match("fallback", closest)
-    may_answer = scored.word_backed and not other_topic
+    may_answer = scored.word_backed and not other_topic and (scored.anchored or not scored.unknown_names)
     if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
     if best.score >= thresholds.suggest_score:

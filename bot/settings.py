@@ -26,10 +26,10 @@ class Thresholds:
     """The three bands: answer, suggest ("もしかして"), fallback. Scores are 0–100."""
 
     answer_score: float = 50.0
-    answer_margin: float = 8.0
+    answer_margin: float = 6.0
     # A lower score is enough when the runner-up is far behind.
-    clear_score: float = 45.0
-    clear_margin: float = 15.0
+    clear_score: float = 35.0
+    clear_margin: float = 30.0
     suggest_score: float = 30.0
     suggestions: int = 3
 
