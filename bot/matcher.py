@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .normalize import Normalised, Normaliser, fold_kana
@@ -105,7 +106,11 @@ def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
 
 
 class FaqIndex:
-    """An index over every phrasing of every entry; `score()` ranks entries for a question."""
+    """An index over every phrasing of every entry; `score()` ranks entries for a question.
+
+    Postings are numpy arrays so one question costs a few vector operations, however many
+    phrasings staff add.
+    """
 
     def __init__(self, entry_ids: Sequence[str], phrasings: Sequence[Sequence[str]], normaliser: Normaliser,
                  *, extra_vocabulary: Iterable[str] = (), anchors: Iterable[str] = (), weights: Weights = Weights()) -> None:
@@ -129,29 +134,33 @@ class FaqIndex:
         self.vocabulary = frozenset(vocabulary)
 
         entry_features: list[set[str]] = [set() for _ in self.entry_ids]
-        for doc in docs:
+        doc_postings: dict[str, list[int]] = defaultdict(list)
+        for number, doc in enumerate(docs):
             entry_features[doc.entry].update(doc.features)
-        document_frequency: dict[str, int] = defaultdict(int)
-        for feats in entry_features:
+            for feature in doc.features:
+                doc_postings[feature].append(number)
+        entry_postings: dict[str, list[int]] = defaultdict(list)
+        for entry, feats in enumerate(entry_features):
             for feature in feats:
-                document_frequency[feature] += 1
+                entry_postings[feature].append(entry)
         n = len(self.entry_ids)
-        # BM25's IDF, sharpened: rare words (しわ) weigh far more than words many entries share.
+        # BM25's IDF over entries: rare words (しわ) weigh far more than words many entries share.
         self._idf = {
-            f: math.log(1 + (n - df + 0.5) / (df + 0.5)) ** weights.idf_power for f, df in document_frequency.items()
+            f: math.log(1 + (n - len(e) + 0.5) / (len(e) + 0.5)) ** weights.idf_power for f, e in entry_postings.items()
         }
         self._entry_features = [frozenset(f) for f in entry_features]
-        self._doc_weight = [sum(self._idf[f] * w for f, w in d.features.items()) for d in docs]
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for number, doc in enumerate(docs):
-            for feature in doc.features:
-                self._postings[feature].append(number)
+        self._doc_postings = {f: np.array(p, dtype=np.int32) for f, p in doc_postings.items()}
+        self._entry_postings = {f: np.array(p, dtype=np.int32) for f, p in entry_postings.items()}
+        self._doc_weight = np.array([sum(self._idf[f] * w for f, w in d.features.items()) for d in docs] or [1.0])
+        # Docs are stored entry by entry: reduceat over these starts gives a per-entry maximum.
+        self._doc_entry = np.array([d.entry for d in docs], dtype=np.int32)
+        self._entries_with_docs, self._entry_starts = np.unique(self._doc_entry, return_index=True)
 
     def __len__(self) -> int:
         return len(self._docs)
 
     def rank(self, query: Normalised) -> Scored:
-        """`score()` plus whether the best entry shares a word with the question."""
+        """`score()` plus what the decision needs to know about the question."""
         candidates = self.score(query)
         words = {"w:" + w.base for w in query.words}
         backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
@@ -167,52 +176,43 @@ class FaqIndex:
             and w.base not in self.vocabulary and fold_kana(w.surface) not in self.vocabulary
         )
 
-    def score(self, query: Normalised) -> list[Candidate]:
-        """Every entry with a positive score, best first; scores are 0–100."""
-        if not query.surface:
+    def score(self, query: Normalised, *, limit: int = 10) -> list[Candidate]:
+        """The `limit` best entries with a positive score, best first; scores are 0–100."""
+        if not query.surface or not self._docs:
             return []
-        idf = self._idf
         weights = self.weights
-        q_features = features_of(query, weights.char_features)
-        known = {f: w * idf[f] for f, w in q_features.items() if f in idf}
+        known = {f: w * self._idf[f] for f, w in features_of(query, weights.char_features).items() if f in self._idf}
         q_weight = sum(known.values())
         if q_weight == 0:
             return []
-
-        # Containment per phrasing, via the postings of the question's features.
-        overlap: dict[int, float] = defaultdict(float)
+        entries = len(self.entry_ids)
+        overlap = np.zeros(len(self._docs))
+        coverage = np.zeros(entries)
         for feature, weight in known.items():
-            for number in self._postings[feature]:
-                overlap[number] += weight
-        containment = [0.0] * len(self.entry_ids)
-        for number, shared in overlap.items():
-            doc = self._docs[number]
-            precision = min(1.0, shared / self._doc_weight[number])
-            recall = min(1.0, shared / q_weight)
-            # Mostly "is this phrasing in the question", a little "is that all the question says".
-            value = precision ** (1 - weights.phrasing_recall) * recall ** weights.phrasing_recall
-            if value > containment[doc.entry]:
-                containment[doc.entry] = value
+            overlap[self._doc_postings[feature]] += weight
+            coverage[self._entry_postings[feature]] += weight
+        coverage /= q_weight
 
-        similarity = [0.0] * len(self.entry_ids)
-        for _, value, number in process.extract(
-            query.surface, self._doc_surfaces, scorer=fuzz.ratio, limit=None, score_cutoff=30
-        ):
-            entry = self._docs[number].entry
-            if value / 100 > similarity[entry]:
-                similarity[entry] = value / 100
+        precision = np.minimum(1.0, overlap / self._doc_weight)
+        if weights.phrasing_recall:
+            recall = np.minimum(1.0, overlap / q_weight)
+            precision = precision ** (1 - weights.phrasing_recall) * recall**weights.phrasing_recall
+        containment = self._per_entry_max(precision)
+        similarity = process.cdist(
+            [query.surface], self._doc_surfaces, scorer=fuzz.ratio, score_cutoff=30, dtype=np.uint8, workers=1
+        )[0]
+        similarity = self._per_entry_max(similarity.astype(np.float64) / 100)
 
-        penalty = self.unknown_word_factor(query)
-        scored = []
-        for entry, entry_id in enumerate(self.entry_ids):
-            if containment[entry] == 0 and similarity[entry] == 0:
-                continue
-            features = self._entry_features[entry]
-            coverage = sum(w for f, w in known.items() if f in features) / q_weight
-            value = weights.coverage * coverage + weights.containment * containment[entry] + weights.similarity * similarity[entry]
-            scored.append(Candidate(entry_id, round(100 * value * penalty, 1)))
-        scored.sort(key=lambda c: c.score, reverse=True)
-        return scored
+        total = weights.coverage * coverage + weights.containment * containment + weights.similarity * similarity
+        total *= 100 * self.unknown_word_factor(query)
+        total[(containment == 0) & (similarity == 0)] = 0
+        best = np.argsort(-total, kind="stable")[:limit]
+        return [Candidate(self.entry_ids[i], round(float(total[i]), 1)) for i in best if total[i] > 0]
+
+    def _per_entry_max(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.entry_ids))
+        out[self._entries_with_docs] = np.maximum.reduceat(values, self._entry_starts)
+        return out
 
     def unknown_word_factor(self, query: Normalised) -> float:
         """1.0 when every noun is one the FAQ uses; lower with each unknown noun.
