@@ -184,7 +184,7 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
     if entry_id and not ID_PATTERN.match(entry_id):
         problems.append(Problem(where, fields["id"].line, f"id '{entry_id}' must be lower-case letters, digits and '-' (at most 40)"))
     question = text("question")
-    answer = " ".join(text("answer").split())
+    answer = join_lines(text("answer"))
     phrasings = texts("phrasings", required=True)
     related = texts("related", required=False)
     answer_line = fields["answer"].line if "answer" in fields else item.line
@@ -195,6 +195,12 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Entry(entry_id, question, phrasings, answer, related, item.line), problems
+
+
+def join_lines(text: str) -> str:
+    """Folded YAML puts a space where a line broke; Japanese wants none between its characters."""
+    text = " ".join(text.split())
+    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", text)
 
 
 def _check_answer(where: str, line: int, entry_id: str, answer: str) -> list[Problem]:

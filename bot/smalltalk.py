@@ -12,7 +12,9 @@ _KINDS = {
     "help": r"使い方|つかいかた|何ができる|なにができる|何を聞ける|なにをきける|何が聞ける|何を質問でき|ヘルプ|へるぷ|help|メニューを見せて|どうやって使う|何ができますか",
 }
 _PATTERNS = {kind: re.compile(fold_kana(p)) for kind, p in _KINDS.items()}
-_LEFTOVER = re.compile(r"[\sです。ますねよ!?ー、,.〜]*")
+_LEFTOVER = re.compile(
+    r"(?:[\sをはがのにでもねよ!?ー、,.〜]|です|ます|ございます|ございました|教えて|おしえて|ください|下さい|ほしい|ね|よ|さん|どうも|本当に|ほんとに|とても|大変|すごく)*"
+)
 
 
 def smalltalk_kind(text: str) -> str | None:

@@ -1,0 +1,144 @@
+import json
+
+import pytest
+
+from bot.answering import Answerer
+from bot.matcher import Candidate, Match, Scored, decide
+from bot.settings import Thresholds
+
+
+def all_text(messages: list[dict]) -> str:
+    """Every string inside the message objects, for 'does the reply say X' checks."""
+    return json.dumps(messages, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("エクソソームってなに", "exosome-what"),
+        ("ｴｸｿｿｰﾑの副作用は？", "side-effects"),
+        ("にきびにききますか", "acne"),
+        ("授乳中だけど受けられる？", "pregnancy"),
+        ("30代です。最近ほうれい線が気になってきました。エクソソームで良くなりますか？", "spots-wrinkles"),
+        ("料金を教えてください", "treatment-menu"),
+    ],
+)
+def test_answer_band(answerer: Answerer, question: str, entry_id: str) -> None:
+    result = answerer.answer(question)
+    assert (result.kind, result.entry_id) == ("answer", entry_id)
+    assert result.candidates[0].id == entry_id
+
+
+def test_answer_carries_disclaimer_booking_and_related(answerer: Answerer) -> None:
+    result = answerer.answer("エクソソームとは何ですか")
+    settings = answerer.settings
+    text = all_text(result.messages)
+    assert "自由診療" in text and "未承認医薬品等" in text and "効果には個人差があります" in text
+    bubble = result.messages[0]
+    assert bubble["type"] == "flex"
+    buttons = [c for c in bubble["contents"]["footer"]["contents"] if c["type"] == "button"]
+    assert buttons[0]["action"] == {"type": "uri", "label": "予約・カウンセリング", "uri": settings.booking_url}
+    chips = [i["action"] for i in bubble["quickReply"]["items"]]
+    assert {"type": "postback", "data": "faq:exosome-function"}.items() <= chips[0].items()
+
+
+def test_suggest_band_offers_close_entries_and_booking(answerer: Answerer) -> None:
+    result = answerer.answer("効果")
+    assert result.kind == "suggest"
+    assert 2 <= len(result.candidates) <= 3
+    chips = result.messages[-1]["quickReply"]["items"]
+    assert [c["action"]["data"] for c in chips if c["action"]["type"] == "postback"] == [
+        f"faq:{c.id}" for c in result.candidates
+    ]
+    assert answerer.settings.booking_url in all_text(result.messages)
+
+
+@pytest.mark.parametrize("question", ["今日の天気は？", "駐車場はありますか", "ボトックスの料金はいくらですか", "🍣🍣🍣", "あ"])
+def test_fallback_band_offers_contact_and_booking(answerer: Answerer, question: str) -> None:
+    result = answerer.answer(question)
+    assert result.kind == "fallback"
+    assert result.entry_id is None
+    text = all_text(result.messages)
+    assert "お答えできません" in text
+    assert answerer.settings.booking_url in text and answerer.settings.phone in text
+
+
+def test_urgent_reply_is_plain_with_phone_and_no_booking(answerer: Answerer) -> None:
+    result = answerer.answer("注射してから呼吸が苦しい")
+    assert result.kind == "urgent" and result.entry_id is None
+    text = all_text(result.messages)
+    assert "119" in text and "#7119" in text and answerer.settings.phone in text
+    assert answerer.settings.booking_url not in text
+    assert all(m["type"] != "flex" for m in result.messages)
+    uris = [a["uri"] for m in result.messages if m["type"] == "template" for a in m["template"]["actions"]]
+    assert answerer.settings.phone_uri in uris and "tel:119" in uris
+
+
+def test_urgent_guard_runs_before_matching(answerer: Answerer) -> None:
+    # Mentions an FAQ topic (アレルギー) but reports a reaction happening now.
+    assert answerer.answer("アレルギーかも。施術後から唇が腫れてきました").kind == "urgent"
+
+
+@pytest.mark.parametrize(("message", "kind"), [("こんにちは", "smalltalk"), ("ありがとうございました！", "smalltalk"), ("使い方を教えて", "smalltalk")])
+def test_smalltalk(answerer: Answerer, message: str, kind: str) -> None:
+    result = answerer.answer(message)
+    assert result.kind == kind
+    assert "エクソソーム" in all_text(result.messages) or "どういたしまして" in all_text(result.messages)
+
+
+def test_greeting_before_a_question_is_ignored(answerer: Answerer) -> None:
+    assert answerer.answer("こんにちは！副作用はありますか").entry_id == "side-effects"
+
+
+def test_answer_entry_for_postbacks(answerer: Answerer) -> None:
+    result = answerer.answer_entry("booking")
+    assert result is not None and result.kind == "answer" and result.entry_id == "booking"
+    assert answerer.answer_entry("no-such-entry") is None
+
+
+def test_answers_fill_placeholders_from_settings(answerer: Answerer) -> None:
+    text = all_text(answerer.answer_entry("treatment-menu").messages)
+    assert answerer.settings.menu_url in text and "{menu_url}" not in text
+
+
+def test_json_contract(answerer: Answerer) -> None:
+    data = answerer.answer("シミに効きますか").to_json()
+    assert list(data) == ["question", "kind", "id", "score", "candidates", "messages"]
+    assert data["kind"] == "answer" and data["id"] == "spots-wrinkles"
+    assert all(set(c) == {"id", "score"} for c in data["candidates"])
+    json.dumps(data)
+
+
+THRESHOLDS = Thresholds(answer_score=50, answer_margin=6, clear_score=35, clear_margin=30, suggest_score=30, suggestions=3)
+
+
+def scored(*scores: float, backed: bool = True, anchored: bool = False, unknown: tuple[str, ...] = ()) -> Scored:
+    return Scored([Candidate(f"e{i}", s) for i, s in enumerate(scores)], backed, anchored, unknown)
+
+
+@pytest.mark.parametrize(
+    ("scores", "band"),
+    [
+        ((80, 60), "answer"),  # high and clear
+        ((80, 77), "suggest"),  # high but the runner-up is close
+        ((40, 5), "answer"),  # lower, but far ahead of everything else
+        ((40, 20), "suggest"),
+        ((20, 10), "fallback"),
+        ((), "fallback"),
+    ],
+)
+def test_decide_bands(scores: tuple[float, ...], band: str) -> None:
+    assert decide(scored(*scores), THRESHOLDS).band == band
+
+
+def test_decide_never_answers_other_topics_or_character_only_matches() -> None:
+    assert decide(scored(90, 10), THRESHOLDS, other_topic=True).band == "fallback"
+    assert decide(scored(90, 10, anchored=True), THRESHOLDS, other_topic=True).band == "suggest"
+    assert decide(scored(90, 10, backed=False), THRESHOLDS).band == "suggest"
+    assert decide(scored(90, 10, unknown=("ミノキシジル",)), THRESHOLDS).band == "suggest"
+    assert decide(scored(90, 10, anchored=True, unknown=("インスタ",)), THRESHOLDS).band == "answer"
+
+
+def test_suggestions_are_limited() -> None:
+    match = decide(scored(45, 44, 43, 42), THRESHOLDS)
+    assert match == Match("suggest", tuple(Candidate(f"e{i}", s) for i, s in enumerate((45, 44, 43))))

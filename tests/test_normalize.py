@@ -1,0 +1,77 @@
+import pytest
+
+from bot.normalize import SynonymTable, clean, fold_kana
+
+
+def test_fold_kana_keeps_length_and_maps_katakana_to_hiragana() -> None:
+    assert fold_kana("シミとニキビ") == "しみとにきび"
+    assert len(fold_kana("エクソソーム")) == len("エクソソーム")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ｴｸｿｿｰﾑ", "エクソソーム"),  # half-width katakana
+        ("ＥＸＯＳＯＭＥ", "exosome"),  # full-width Latin
+        ("副作用は？？🙏✨", "副作用は"),  # punctuation and emoji
+        ("ニキビですかーーー", "ニキビですかー"),  # squeezed long vowels (trailing one dropped later)
+        ("料金www", "料金"),  # laughter
+        ("  エクソソーム\n\tとは  ", "エクソソーム とは"),
+    ],
+)
+def test_clean(raw: str, expected: str) -> None:
+    assert clean(raw).rstrip("ー") == expected.rstrip("ー")
+
+
+def test_synonyms_replace_longest_variant_first() -> None:
+    table = SynonymTable([["上清液", "上清", "培養上清"], ["幹細胞培養上清液", "幹細胞培養上清"]])
+    assert table.canonicalise("幹細胞培養上清の効果") == "幹細胞培養上清液の効果"
+    assert table.canonicalise("培養上清の効果") == "上清液の効果"
+
+
+def test_synonyms_match_across_scripts() -> None:
+    table = SynonymTable([["ニキビ", "吹き出物"]])
+    assert table.canonicalise("ふきでもの") == "ふきでもの"  # not listed: left alone
+    assert table.canonicalise("にきび") == "ニキビ"  # hiragana meets the katakana word
+
+
+def test_global_longest_match_beats_leftmost() -> None:
+    table = SynonymTable([["とは", "って何"], ["由来", "何から作"]])
+    assert table.canonicalise("エクソソームって何から作るの") == "エクソソームって由来るの"
+
+
+def test_other_topics_use_word_boundaries_for_latin() -> None:
+    table = SynonymTable([], other_topics=["ED", "ボトックス"])
+    assert table.other_topics_in(clean("ボトックスの料金")) == ("ボトックス",)
+    assert table.other_topics_in(clean("I need help")) == ()
+    assert table.other_topics_in(clean("ED治療")) == ("ED",)
+
+
+def test_normaliser_spellings_meet(answerer) -> None:
+    n = answerer.normaliser
+    assert n.normalise("ｴｸｿｿｰﾑ").surface == n.normalise("エクソソーム").surface
+    assert n.normalise("えくそそーむ").surface == n.normalise("エキソソーム").surface
+    assert n.normalise("シワ").surface == n.normalise("皺").surface == n.normalise("しわ").surface
+    assert n.normalise("シミ").surface == n.normalise("染み").surface
+
+
+def test_katakana_typos_are_corrected_towards_known_words(answerer) -> None:
+    assert answerer.normaliser.normalise("エクソーソムの副作用").surface == answerer.normaliser.normalise("エクソソームの副作用").surface
+
+
+def test_polite_endings_and_filler_are_dropped(answerer) -> None:
+    n = answerer.normaliser
+    assert n.normalise("副作用を教えてください").surface == n.normalise("副作用").surface
+    assert n.normalise("すみません、料金ですか？").surface == n.normalise("料金").surface
+
+
+def test_definition_questions_share_one_intent_word(answerer) -> None:
+    n = answerer.normaliser
+    forms = {n.normalise(q).surface for q in ("エクソソームってなに", "エクソソームとは何ですか", "エクソソームについて教えて")}
+    assert len(forms) == 1
+
+
+def test_content_words_and_unknown_names(answerer) -> None:
+    words = answerer.normaliser.normalise("ボトックスの料金").words
+    assert [w.base for w in words if w.concept] == ["料金"]
+    assert any(w.surface == "ボトックス" and w.foreign_script for w in words)

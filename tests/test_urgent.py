@@ -1,0 +1,43 @@
+import pytest
+
+from bot.urgent import is_urgent
+
+URGENT = [
+    "施術のあと顔がパンパンに腫れて息苦しいです",
+    "エクソソーム点滴を受けたら全身にじんましんが出ました",
+    "注射してから呼吸が苦しい",
+    "施術後から意識がぼーっとして気持ち悪い",
+    "昨日の施術部位が熱を持ってひどく痛む",
+    "唇と喉が腫れてきた",
+    "いきぐるしい",
+    "ｲｷｸﾞﾙｼｲ",  # half-width katakana
+    "のどがはれてくるしい",  # hiragana only
+    "息苦しいんですが大丈夫ですか？",  # a question that reports a symptom
+    "点滴のあとから動悸がする",
+    "打ったところから膿が出てきました",
+    "施術後ずっと熱っぽくて今39度あります",
+    "めまいがして立てません",
+    "吐き気が止まらない",
+    "エクソソームについて質問です。昨日受けたんですが、顔が腫れて痛いです。",
+]
+NOT_URGENT = [
+    "施術で腫れたりしますか？",
+    "かゆみや赤みが出ることはある？",
+    "アレルギー体質でも受けられますか",
+    "副作用で息苦しくなったりすることはありますか？",
+    "注射の後に熱が出ることってある？",
+    "痛みはありますか",
+    "エクソソームとは何ですか",
+    "施術後の痛みはどのくらい続きますか",
+    "ダウンタイムはどのくらいですか",
+]
+
+
+@pytest.mark.parametrize("message", URGENT)
+def test_reports_of_reactions_are_urgent(message: str) -> None:
+    assert is_urgent(message)
+
+
+@pytest.mark.parametrize("message", NOT_URGENT)
+def test_general_questions_are_not_urgent(message: str) -> None:
+    assert not is_urgent(message)
