@@ -9,8 +9,8 @@ from typing import Any
 
 from . import messages
 from .faq import Entry, Knowledge, load_knowledge, phrasing_conflicts
-from .matcher import Candidate, FaqIndex, decide
-from .normalize import Normaliser
+from .matcher import Candidate, FaqIndex, Match, decide
+from .normalize import Normalised, Normaliser, clean, fold_kana
 from .smalltalk import smalltalk_kind, strip_smalltalk
 from .urgent import is_urgent
 from .yamlfile import FaqFileError
@@ -22,6 +22,12 @@ POPULAR = ("exosome-what", "side-effects", "treatment-menu", "booking")
 # Words that make a question about this FAQ's treatment, whatever else it mentions.
 ANCHORS = ("エクソソーム", "上清液", "幹細胞培養上清液", "幹細胞", "幹細胞培養液", "培養液")
 _KATAKANA_WORD = re.compile(r"[ァ-ヴー]{4,}")
+_SENTENCE = re.compile(r"(?<=[。!?！？\n])|(?<=[.…])(?=\S)")
+_ASKING = re.compile(
+    r"(?:\?|か$|かな|の$|ますか|ですか|でしょうか|ませんか|ください|くれ|ほしい|知りたい|しりたい|聞きたい|教えて|おしえて|"
+    r"いい$|可能|できる|大丈夫|平気|どう|なに|何|いくら|どれ|どこ|どっち|いつ)"
+)
+_OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 
 
 @dataclass(frozen=True)
@@ -83,13 +89,7 @@ class Answerer:
         small = smalltalk_kind(question)
         if small:
             return Answer(question, "smalltalk", None, 0.0, (), messages.smalltalk_messages(small, self.settings, self._entries(POPULAR)))
-        text = strip_smalltalk(question)[:MAX_MATCH_CHARS]
-        normalised = self.normaliser.normalise(text)
-        match = decide(
-            self.index.rank(normalised),
-            self.settings.thresholds,
-            other_topic=bool(normalised.other_topics),
-        )
+        match, normalised = self._match_message(strip_smalltalk(question)[:MAX_MATCH_CHARS])
         best = match.best
         score = best.score if best else 0.0
         if match.band == "answer":
@@ -99,6 +99,38 @@ class Answerer:
         if match.band == "suggest":
             return Answer(question, "suggest", None, score, match.candidates, messages.suggest_messages(chosen, self.settings), normalised.surface)
         return Answer(question, "fallback", None, score, match.candidates, messages.fallback_messages(chosen, self.settings), normalised.surface)
+
+    def match(self, text: str) -> tuple[Match, Normalised]:
+        """The band and candidates for one piece of text."""
+        normalised = self.normaliser.normalise(text)
+        if normalised.words and all(w.concept and w.base in self.index.anchors for w in normalised.words):
+            # A bare name (エクソソーム?) asks what it is.
+            normalised = self.normaliser.normalise(text + "とは")
+        scored = self.index.rank(normalised)
+        # "Do you offer X?" about anything but this FAQ's treatment is another service.
+        offer = _OFFER.search(fold_kana(clean(text))) is not None and not scored.anchored
+        return decide(scored, self.settings.thresholds, other_topic=bool(normalised.other_topics) or offer), normalised
+
+    def _match_message(self, text: str) -> tuple[Match, Normalised]:
+        """Match the whole message; when that is not confident, its question sentences.
+
+        A long message buries its question among context (30代です。最近…), which dilutes
+        every score; the sentence that asks is usually confident on its own. It may only
+        confirm the whole message's best entry, never pick another: the context sentence
+        may hold the topic (ニキビが出ます。エクソソームで改善できますか?).
+        """
+        whole = self.match(text)
+        if whole[0].band == "answer" or whole[0].best is None:
+            return whole
+        sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+        if len(sentences) < 2:
+            return whole
+        asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
+        for sentence in reversed(asking):
+            result = self.match(sentence)
+            if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
+                return result
+        return whole
 
     def answer_entry(self, entry_id: str) -> Answer | None:
         """The answer for an entry chosen from a chip or button (postback)."""

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import jaconv
 from rapidfuzz import fuzz, process
 from sudachipy import Dictionary, SplitMode
 
@@ -108,6 +109,13 @@ class SynonymTable:
         self._other_topics = {fold_kana(clean(t)): t for t in other_topics if clean(t)}
         self._other_pattern = _alternation(self._other_topics, ascii_word_boundaries=True)
 
+    def variants(self) -> list[tuple[str, str]]:
+        """(folded variant, canonical word) for every listed spelling."""
+        return list(self._canonical.items())
+
+    def knows(self, word: str) -> bool:
+        return fold_kana(word) in self._canonical
+
     @property
     def canonical_words(self) -> set[str]:
         return set(self._canonical.values())
@@ -172,6 +180,13 @@ class Normaliser:
         self._local = threading.local()  # SudachiPy tokenizers are not thread-safe
         self._spelling_targets: list[str] = []
         self._known_katakana: set[str] = set()
+        # Reading (hiragana) → canonical word, for every listed spelling with a kanji in it.
+        self._reading_synonyms: dict[str, str] = {}
+        for variant, canonical in synonyms.variants():
+            if _HAS_KANJI.search(variant):
+                reading = self._reading(variant)
+                if len(reading) >= 3:
+                    self._reading_synonyms.setdefault(reading, canonical)
 
     def learn_spellings(self, words: Iterable[str]) -> None:
         """Katakana terms that misspelt katakana in questions are corrected to."""
@@ -188,6 +203,7 @@ class Normaliser:
 
     def normalise(self, text: str) -> Normalised:
         text = clean(text)
+        text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
         other_topics = self.synonyms.other_topics_in(text)
         surface_parts: list[str] = []
@@ -208,15 +224,21 @@ class Normaliser:
                 # Tokenise before folding: SudachiPy reads katakana words better than hiragana.
                 chunk_surface: list[str] = []
                 chunk_reading: list[str] = []
-                for morpheme in self._tokenizer().tokenize(chunk):
-                    surface = morpheme.surface()
-                    reading = morpheme.reading_form()
+                for item in self._read_synonyms(list(self._tokenizer().tokenize(chunk))):
+                    if isinstance(item, str):  # a synonym found by its reading (成文 → 成分)
+                        surface_parts.append(item)
+                        reading_parts.append(self._reading(item))
+                        words.append(Word(item, fold_kana(item), True, _is_foreign_script(item), concept=True))
+                        continue
+                    surface = item.surface()
+                    reading = item.reading_form()
                     chunk_surface.append(surface)
                     chunk_reading.append(fold_kana(reading) if reading else surface)
-                    word = _content_word(morpheme)
+                    surface_parts.append(surface)
+                    reading_parts.append(chunk_reading[-1])
+                    word = _content_word(item)
                     if word is not None:
                         words.append(word)
-                surface_parts += chunk_surface
                 reading_parts += chunk_reading
                 residual.append(fold_kana("".join(chunk_surface)))
                 residual_reading.append("".join(chunk_reading))
@@ -228,6 +250,35 @@ class Normaliser:
             words=tuple(words),
             other_topics=other_topics,
         )
+
+    def _read_synonyms(self, morphemes: list) -> list:
+        """Morphemes, with runs whose reading is a listed word's reading replaced by that word.
+
+        Catches wrong kanji conversions and kana spellings nobody listed: 成文 and せいぶん
+        read like 成分, 感細胞 like 幹細胞, こうか like 効果.
+        """
+        table = self._reading_synonyms
+        out: list = []
+        i = 0
+        while i < len(morphemes):
+            for j in range(min(len(morphemes), i + 4), i, -1):
+                reading = "".join(fold_kana(m.reading_form() or m.surface()) for m in morphemes[i:j])
+                canonical = table.get(reading)
+                if canonical is not None and not (j - i == 1 and _is_function_word(morphemes[i])):
+                    out.append(canonical)
+                    i = j
+                    break
+            else:
+                out.append(morphemes[i])
+                i += 1
+        return out
+
+    def _romaji_to_kana(self, text: str) -> str:
+        """A message typed in romaji (nikibi ni kikimasu ka) read as kana; listed words stay."""
+        if not _ROMAJI_MESSAGE.fullmatch(text):
+            return text
+        known = self.synonyms.knows
+        return " ".join(word if known(word) else jaconv.alphabet2kana(word) for word in text.split())
 
     def _reading(self, text: str) -> str:
         return "".join(fold_kana(m.reading_form() or m.surface()) for m in self._tokenizer().tokenize(text))
@@ -250,6 +301,8 @@ class Normaliser:
 
 
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
+_HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+_ROMAJI_MESSAGE = re.compile(r"(?=.*[aiueo])[a-z' ]{3,}")
 
 
 def _content_word(morpheme) -> Word | None:
@@ -261,6 +314,10 @@ def _content_word(morpheme) -> Word | None:
     if base in _STOP_WORDS or fold_kana(morpheme.dictionary_form()) in _STOP_WORDS:
         return None
     return Word(surface, base, pos[0] == "名詞", _is_foreign_script(surface))
+
+
+def _is_function_word(morpheme) -> bool:
+    return morpheme.part_of_speech()[0] in ("助詞", "助動詞", "接尾辞", "補助記号")
 
 
 def _remove_filler(text: str) -> str:

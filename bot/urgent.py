@@ -30,11 +30,12 @@ _SEVERE = [
 _MODERATE = [
     r"じんましん", r"蕁麻疹", r"発疹", r"湿疹", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
     r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ",
-    r"吐き気", r"はきけ", r"吐きそう", r"はきそう", r"嘔吐", r"吐い", r"はい(?:ちゃ|た)", r"気持ち悪", r"きもちわる",
+    r"吐き気", r"はきけ", r"吐きそう", r"はきそう", r"嘔吐", r"吐い", r"はいちゃ", r"気持ち悪", r"きもちわる",
     r"高熱", r"(?:3[7-9]|4[0-2])(?:\.\d)?度", r"熱が(?:出|で|ある|あり|下がらな|さがらな)", r"発熱", r"熱っぽ", r"熱を持", r"熱をも", r"熱い",
     r"膿", r"うみが", r"化膿", r"ただれ",
     r"腫れ", r"はれ", r"腫れあが", r"パンパン", r"ぱんぱん", r"むくん",
-    r"痛い", r"いたい", r"痛み", r"いたみ", r"痛む", r"いたむ", r"ズキズキ", r"ずきずき", r"激痛",
+    # In kana, いたい must follow a particle or adverb: 伺いたい and もらいたい are not pain.
+    r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
     r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫",
 ]
@@ -58,10 +59,12 @@ _NOW = re.compile(
         r"(?:ました|ている|ています|てる|てます|てきた|てきて|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始めた|はじめた|"
         r"止まらな|とまらな|治らな|なおらな|引かな|ひかな|おさまらな|収まらな|ひどくな|"
         r"今も|いまも|今すぐ|ずっと|さっき|先ほど|昨日|きのう|昨夜|今朝|けさ|今日|きょう|今夜|夜中|朝から|から$|てから|以来|あとから|後から|施術後から|"
-        r"打った|受けた|した後|したあと|したら|やったら|打ったら|受けたら|"
-        r"苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|どうすれば|どうしたら|怖い|こわい)"
+        r"打った|受けた|した後|したあと|苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|怖い|こわい)"
     )
 )
+# Weaker signs of "now" that a plainly hypothetical sentence (もし…たら) overrides.
+_MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら)"))
+_HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合)"))
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 
 
@@ -76,7 +79,9 @@ def is_urgent(text: str) -> bool:
         moderate = MODERATE.search(sentence) is not None
         if not severe and not moderate:
             continue
-        now = _NOW.search(sentence) is not None
+        now = _NOW.search(sentence) is not None or (
+            _MAYBE_NOW.search(sentence) is not None and _HYPOTHETICAL.search(sentence) is None
+        )
         asking = _GENERAL.search(sentence) is not None or _QUESTION.search(sentence) is not None
         # A report (not a question) of any symptom is urgent; so is a question that says
         # the symptom is happening (息苦しいんですが大丈夫ですか?).
