@@ -32,6 +32,7 @@ REQUIRED_IDS = (
     "exosome-beauty", "spots-wrinkles", "dullness-texture", "acne", "supernatant-effects",
     "side-effects", "allergy", "drug-interaction", "pregnancy", "treatment-menu", "booking",
 )
+LABEL_MAX = 20  # LINE's limit for quick-reply and button labels
 LONG_ANSWER_CHARS = 400  # beyond this an answer stops being readable on a phone
 MAX_TEXT_CHARS = 5000  # LINE's limit for one text message
 
@@ -44,6 +45,7 @@ class Entry:
     answer: str
     related: tuple[str, ...]
     line: int = 0
+    label: str = ""  # short text for chips and buttons (≤ 20 characters)
 
     def answer_text(self, settings: Settings) -> str:
         return self.answer.format(
@@ -123,6 +125,10 @@ def load_entries(path: Path) -> tuple[list[Entry], list[Problem]]:
     entries: list[Entry] = []
     warnings: list[Problem] = []
     seen: dict[str, int] = {}
+    # Ids of entries with errors still count as existing, so one mistake is reported once.
+    declared = {
+        str(item.value["id"].value) for item in data.value if isinstance(item.value, dict) and "id" in item.value
+    }
     for item in data.value:
         entry, entry_problems = _entry(where, item)
         problems += [p for p in entry_problems if p.severity == "error"]
@@ -136,7 +142,7 @@ def load_entries(path: Path) -> tuple[list[Entry], list[Problem]]:
         entries.append(entry)
     for entry in entries:
         for related in entry.related:
-            if related not in seen:
+            if related not in declared:
                 problems.append(Problem(where, entry.line, f"'{entry.id}': related id '{related}' does not exist"))
             elif related == entry.id:
                 problems.append(Problem(where, entry.line, f"'{entry.id}' lists itself as related"))
@@ -148,7 +154,7 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
         return None, [Problem(where, item.line, "each entry must be a mapping with id, question, phrasings, answer")]
     fields = item.value
     problems: list[Problem] = []
-    known = {"id", "question", "phrasings", "answer", "related"}
+    known = {"id", "question", "phrasings", "answer", "related", "label"}
     for name in fields:
         if name not in known:
             problems.append(Problem(where, fields[name].line, f"unknown field '{name}' (expected one of {', '.join(sorted(known))})"))
@@ -187,6 +193,9 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
     answer = join_lines(text("answer"))
     phrasings = texts("phrasings", required=True)
     related = texts("related", required=False)
+    label = str(fields["label"].value).strip() if "label" in fields and fields["label"].value is not None else ""
+    if len(label) > LABEL_MAX:
+        problems.append(Problem(where, fields["label"].line, f"label of '{entry_id}' is {len(label)} characters; LINE shows at most {LABEL_MAX}"))
     answer_line = fields["answer"].line if "answer" in fields else item.line
     problems += _check_answer(where, answer_line, entry_id, answer)
     for word in FORBIDDEN_WORDS:
@@ -194,7 +203,7 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
             problems.append(Problem(where, fields["question"].line, f"question of '{entry_id}' contains '{word}' (医療広告ガイドライン)"))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Entry(entry_id, question, phrasings, answer, related, item.line), problems
+    return Entry(entry_id, question, phrasings, answer, related, item.line, label), problems
 
 
 def join_lines(text: str) -> str:

@@ -45,7 +45,7 @@ def entry_chip(entry: Entry) -> dict:
         "type": "action",
         "action": {
             "type": "postback",
-            "label": short_label(entry.question),
+            "label": short_label(entry.label or entry.question),
             "data": postback_data(entry.id),
             "displayText": _clip(entry.question, 300),
         },
@@ -130,7 +130,7 @@ def fallback_messages(closest: list[Entry], settings: Settings) -> list[dict]:
         f"お電話: {settings.phone}({settings.hours})",
     ]
     if closest:
-        lines.insert(2, "近い話題: " + "、".join(short_label(e.question) for e in closest))
+        lines.insert(2, "近い話題: " + "、".join(short_label(e.label or e.question) for e in closest))
     chips = [entry_chip(e) for e in closest] + [
         uri_chip("予約・カウンセリング", settings.booking_url),
         uri_chip("電話する", settings.phone_uri),
