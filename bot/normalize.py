@@ -239,7 +239,6 @@ class Normaliser:
                     word = _content_word(item)
                     if word is not None:
                         words.append(word)
-                reading_parts += chunk_reading
                 residual.append(fold_kana("".join(chunk_surface)))
                 residual_reading.append("".join(chunk_reading))
         return Normalised(
