@@ -25,6 +25,8 @@ from rapidfuzz import fuzz, process
 from .normalize import Normalised, Normaliser, fold_kana
 from .settings import Thresholds
 
+# A noun right before one of these names a treatment or product (美白注射, 鍼治療).
+_TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|薬|剤|さぷり|くりーむ|まっさーじ|れーざー)"
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 # Generic nouns that say nothing about the topic (the question is still about the FAQ).
@@ -168,13 +170,20 @@ class FaqIndex:
         return Scored(candidates, backed, anchored, self.unknown_names(query))
 
     def unknown_names(self, query: Normalised) -> tuple[str, ...]:
-        """Katakana or Latin nouns the FAQ never uses: usually another product or treatment."""
-        return tuple(
-            w.surface
-            for w in query.words
-            if w.noun and w.foreign_script and not w.concept and len(w.surface) >= 3
-            and w.base not in self.vocabulary and fold_kana(w.surface) not in self.vocabulary
-        )
+        """Nouns the FAQ never uses that name what the question is about.
+
+        A katakana or Latin name (ミノキシジル) usually is another product or treatment; so is
+        an unknown noun that names a treatment (美白注射, 鍼治療, 肝斑の薬).
+        """
+        names = []
+        for w in query.words:
+            if not w.noun or w.concept or w.base in self.vocabulary or fold_kana(w.surface) in self.vocabulary:
+                continue
+            if w.foreign_script and len(w.surface) >= 3:
+                names.append(w.surface)
+            elif re.search(re.escape(fold_kana(w.surface)) + _TREATMENT_AFTER, query.surface):
+                names.append(w.surface)
+        return tuple(names)
 
     def score(self, query: Normalised, *, limit: int = 10) -> list[Candidate]:
         """The `limit` best entries with a positive score, best first; scores are 0–100."""
