@@ -142,3 +142,40 @@ def test_decide_never_answers_other_topics_or_character_only_matches() -> None:
 def test_suggestions_are_limited() -> None:
     match = decide(scored(45, 44, 43, 42), THRESHOLDS)
     assert match == Match("suggest", tuple(Candidate(f"e{i}", s) for i, s in enumerate((45, 44, 43))))
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("nikibi ni kikimasu ka", "acne"),  # romaji
+        ("exosome tte nani?", "exosome-what"),
+        ("上清液の成文はなんですか", "supernatant-ingredients"),  # wrong kanji conversion of 成分
+        ("感細胞って何ですか", "stem-cell-what"),  # 幹細胞 mistyped, read the same
+        ("じょうせいえきのこうかは？", "supernatant-effects"),  # all kana
+        ("エクソソーム？🤔", "exosome-what"),  # a bare name asks what it is
+        ("こんにちは。50代です。最近シミが増えてきて、友達に聞いてエクソソームに興味を持ちました。シミにも効くんでしょうか？", "spots-wrinkles"),
+    ],
+)
+def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -> None:
+    result = answerer.answer(question)
+    assert (result.kind, result.entry_id) == ("answer", entry_id)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ミノキシジルの副作用は？",  # unknown product name
+        "美白注射の副作用は？",  # unknown treatment
+        "花粉症の注射ってやってますか",  # another service
+        "別のクリニックのエクソソームの方が安いって聞いた",  # comparison with another clinic
+        "ヒアルロン酸注射の料金は",
+    ],
+)
+def test_questions_about_something_else_are_never_answered(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question).kind in ("suggest", "fallback")
+
+
+def test_a_long_message_is_not_answered_from_its_context_sentence(answerer: Answerer) -> None:
+    # The question sentence alone would match the general beauty entry; the topic is in the context.
+    result = answerer.answer("生理前になるとニキビが出ます。エクソソームで改善できますか？")
+    assert result.entry_id in (None, "acne")
