@@ -30,7 +30,8 @@ _SEPARATORS = re.compile(
 _LAUGHTER = re.compile(r"(?:(?<=[^a-z])|^)w{2,}|笑+|\(笑\)")
 _REPEATED_LONG_VOWEL = re.compile(r"[ー〜~]{2,}")
 _WAVE_DASH = re.compile(r"[〜~]")
-_SMALL_VOWELS_AT_END = re.compile(r"[ぁぃぅぇぉァィゥェォっッー]+(?=\s|$)")
+# Trailing ぁ/っ/ー after hiragana (ですかぁ, ますかっ); katakana words keep theirs (タトゥー).
+_SMALL_VOWELS_AT_END = re.compile(r"(?<=[ぁ-ゖ])[ぁぃぅぇぉっー]+(?=\s|$)")
 
 # Polite endings and filler that say "this is a question" but not what it is about.
 # Phrases that do carry intent (って何, について教えて → とは) are synonyms instead.

@@ -51,7 +51,7 @@ _GENERAL = re.compile(
 )
 # A question, as opposed to a report.
 _QUESTION = re.compile(
-    fold_kana(r"(?:\?|か$|か[。\s]|かな|ますか|ですか|でしょうか|ませんか|の$|平気$|大丈夫$)")
+    fold_kana(r"(?:\?|か$|か[。\s]|かな$|かな[?\s]|ますか|ですか|でしょうか|ませんか|の$|平気$|大丈夫$)")
 )
 # Reported as happening now: past/progressive forms, time words, "since the treatment".
 _NOW = re.compile(
@@ -68,15 +68,34 @@ _HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なっ�
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 
 
+def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
+    """A symptom word, but not kana letters inside a katakana word (インフルエンザ is no ふるえ)."""
+    for match in pattern.finditer(folded):
+        start = match.start()
+        inside_katakana = start > 0 and _KATAKANA.match(original[start - 1]) and _KATAKANA.match(original[start])
+        if not inside_katakana:
+            return True
+    return False
+
+
+_KATAKANA = re.compile(r"[ァ-ヺー]")
+
+
 def is_urgent(text: str) -> bool:
     """True when the message describes a reaction that is happening."""
-    folded = fold_kana(unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text)
+    folded = fold_kana(text)
+    offset = 0
     for sentence in _SENTENCE_END.split(folded):
-        sentence = sentence.strip()
+        original = text[offset : offset + len(sentence)]
+        offset += len(sentence)
+        if sentence.strip() != sentence:
+            original = original.strip()
+            sentence = sentence.strip()
         if not sentence:
             continue
-        severe = SEVERE.search(sentence) is not None
-        moderate = MODERATE.search(sentence) is not None
+        severe = _found(SEVERE, sentence, original)
+        moderate = _found(MODERATE, sentence, original)
         if not severe and not moderate:
             continue
         now = _NOW.search(sentence) is not None or (
