@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -12,6 +13,9 @@ from .answering import Answer, Answerer
 from .check import check_directory
 from .evaluation import EvalFileError, evaluate, format_report, read_cases, unknown_ids
 from .paths import default_faq_dir
+from .report import JST, build_report, csv_bytes, format_text
+from .settings import Privacy
+from .store import SQLITE_FILE, Store, StoreUnavailable, utcnow
 from .yamlfile import FaqFileError
 
 faq_dir_option = click.option(
@@ -160,3 +164,114 @@ def check(topics: Path | None, faq_dir: Path) -> None:
         click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
         sys.exit(1)
     click.echo(f"OK: {faq_dir} ({len(problems)} warning(s))")
+
+
+def database_options(command):
+    """--database-url and --data-dir, read from the environment like the web app does."""
+    command = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="DATA_DIR",
+        default=Path("data"),
+        show_default="$DATA_DIR or ./data",
+        help=f"Folder of the SQLite database ({SQLITE_FILE}) when no database URL is given.",
+    )(command)
+    return click.option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        metavar="URL",
+        help="PostgreSQL URL (postgres://user:password@host/db); default: $DATABASE_URL, else SQLite under --data-dir.",
+    )(command)
+
+
+def _store(database_url: str | None, data_dir: Path) -> Store:
+    if not database_url and not (data_dir / SQLITE_FILE).exists():
+        raise click.ClickException(f"no question log at {data_dir / SQLITE_FILE}: give --data-dir or --database-url (or set DATA_DIR / DATABASE_URL)")
+    try:
+        return Store.from_environment({}, data_dir=data_dir, url=database_url or None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _period(days: int, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """Dates are Japan time; --until is inclusive (to the end of that day)."""
+    end = datetime.combine(until.date() + timedelta(days=1), time(), JST) if until else utcnow()
+    start = datetime.combine(since.date(), time(), JST) if since else end - timedelta(days=days)
+    if start >= end:
+        raise click.BadParameter("--since must be before --until", param_hint="--since")
+    return start, end
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=1), default=30, show_default=True, help="Report the last N days.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD, Japan time); overrides --days.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (YYYY-MM-DD, Japan time).")
+@click.option("--csv", "as_csv", is_flag=True, help="Write the question groups as CSV (UTF-8 with BOM, for Excel).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to this file instead of the screen.")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=70.0, show_default=True, help="How similar (0–100) two questions must be to share a group.")
+@database_options
+@faq_dir_option
+def report(days: int, since: datetime | None, until: datetime | None, as_csv: bool, output: Path | None,
+           threshold: float, database_url: str | None, data_dir: Path, faq_dir: Path) -> None:
+    """What to add to the FAQ next: unanswered questions grouped, the most asked entries,
+    and the share of each kind of reply.
+
+    The CSV has the columns group,count,examples,nearest_entry,nearest_score,suggestion.
+
+    Example:
+
+        faqbot report --days 30
+
+        faqbot report --since 2025-04-01 --until 2025-04-30 --csv -o report.csv
+    """
+    start, end = _period(days, since, until)
+    store = _store(database_url, data_dir)
+    try:
+        rows = store.questions(start, end)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    try:
+        answerer: Answerer | None = Answerer.from_directory(faq_dir)
+    except FaqFileError as exc:
+        click.echo(f"warning: the FAQ files have errors, so entries are not checked against them:\n{exc}", err=True)
+        answerer = None
+    result = build_report(rows, since=start, until=end, answerer=answerer, threshold=threshold)
+    data = csv_bytes(result) if as_csv else format_text(result).encode("utf-8")
+    if output is not None:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({len(result.groups)} group(s))", err=True)
+    else:
+        click.echo(data if as_csv else data.decode("utf-8"), nl=False)  # bytes go out unchanged, BOM included
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=1), help="Keep this many days of questions (default: privacy.retention_days in settings.yaml).")
+@database_options
+@faq_dir_option
+def purge(days: int | None, database_url: str | None, data_dir: Path, faq_dir: Path) -> None:
+    """Delete logged questions older than the retention period, old webhook event ids and
+    ended handoffs. The running bot also does this every hour.
+
+    Example:
+
+        faqbot purge
+
+        DATABASE_URL=postgres://user:pass@host/db faqbot purge --days 30
+    """
+    if days is None:
+        try:
+            days = Answerer.from_directory(faq_dir).settings.privacy.retention_days
+        except FaqFileError:
+            days = Privacy().retention_days
+            click.echo(f"warning: the FAQ files have errors; using the default retention of {days} days", err=True)
+    store = _store(database_url, data_dir)
+    try:
+        counts = store.purge(days)
+    except StoreUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"deleted {counts.questions} question(s) older than {days} days, "
+               f"{counts.events} old event id(s), {counts.handoffs} ended handoff(s)")

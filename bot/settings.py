@@ -1,4 +1,4 @@
-"""Clinic settings: contact details, disclaimer and matching thresholds."""
+"""Clinic settings: contact details, disclaimer, matching thresholds, privacy and handoff."""
 
 from __future__ import annotations
 
@@ -40,6 +40,21 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """How long the question log keeps a question (要配慮個人情報: as short as is useful)."""
+
+    retention_days: int = 90
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Handing a conversation to staff: how long the bot stays silent, what staff are told."""
+
+    handoff_hours: int = 24
+    notify_include_text: bool = False  # staff notices carry the patient's message only if on
+
+
+@dataclass(frozen=True)
 class Settings:
     clinic_name: str
     booking_url: str
@@ -48,6 +63,8 @@ class Settings:
     hours: str
     disclaimer: str
     thresholds: Thresholds = Thresholds()
+    privacy: Privacy = Privacy()
+    handoff: Handoff = Handoff()
 
     @property
     def phone_uri(self) -> str:
@@ -89,9 +106,45 @@ def load_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
             values[name] = item.value.strip()
     thresholds, threshold_problems = _thresholds(path, data.value.get("matching"))
     problems += threshold_problems
+    privacy, privacy_problems = _section(path, data.value.get("privacy"), "privacy", Privacy, _PRIVACY_RANGES)
+    handoff, handoff_problems = _section(path, data.value.get("handoff"), "handoff", Handoff, _HANDOFF_RANGES)
+    problems += privacy_problems + handoff_problems
     if problems:
         return None, problems
-    return Settings(**values, thresholds=thresholds), []
+    return Settings(**values, thresholds=thresholds, privacy=privacy, handoff=handoff), []
+
+
+# Whole-number settings and the range a clinic may choose from.
+_PRIVACY_RANGES = {"retention_days": (1, 3650)}
+_HANDOFF_RANGES = {"handoff_hours": (1, 24 * 14)}
+
+
+def _section(path: Path, item: Located | None, name: str, kind: type, ranges: dict[str, tuple[int, int]]) -> tuple[Any, list[Problem]]:
+    """A small mapping of whole numbers and yes/no flags, e.g. `privacy:` or `handoff:`."""
+    if item is None:
+        return kind(), []
+    if not isinstance(item.value, dict):
+        return kind(), [Problem(str(path), item.line, f"'{name}' must be a mapping")]
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    known = {f.name: f for f in fields(kind)}
+    for key, entry in item.value.items():
+        field_ = known.get(key)
+        if field_ is None:
+            problems.append(Problem(str(path), entry.line, f"unknown setting '{name}.{key}' (expected one of {', '.join(sorted(known))})"))
+        elif isinstance(field_.default, bool):
+            if not isinstance(entry.value, bool):
+                problems.append(Problem(str(path), entry.line, f"'{key}' must be true or false"))
+            else:
+                values[key] = entry.value
+        else:
+            low, high = ranges[key]
+            number = entry.value
+            if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+                problems.append(Problem(str(path), entry.line, f"'{key}' must be a whole number from {low} to {high}"))
+            else:
+                values[key] = number
+    return kind(**values), problems
 
 
 def _thresholds(path: Path, item: Located | None) -> tuple[Thresholds, list[Problem]]:

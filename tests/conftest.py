@@ -1,13 +1,17 @@
-"""Shared fixtures: the shipped FAQ loaded once, and a temporary copy for tests that edit it."""
+"""Shared fixtures: the shipped FAQ loaded once, a temporary copy for tests that edit it, and databases."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.answering import Answerer
+from bot.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 FAQ_DIR = REPO / "faq"
@@ -24,3 +28,69 @@ def faq_copy(tmp_path: Path) -> Path:
     target = tmp_path / "faq"
     shutil.copytree(FAQ_DIR, target)
     return target
+
+
+# -- databases for the store: SQLite in a temporary folder, and the PostgreSQL on loopback --
+
+PG_URLS = (
+    [os.environ["TEST_DATABASE_URL"]]
+    if os.environ.get("TEST_DATABASE_URL")
+    else ["postgresql+psycopg://postgres@127.0.0.1:5432/test", "postgresql+psycopg://root@127.0.0.1:5432/test"]
+)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A PostgreSQL URL that answers; skips (with the reason) only when no server does."""
+    reasons = []
+    for url in PG_URLS:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return url
+        except sa.exc.OperationalError as exc:
+            reasons.append(f"{engine.url.render_as_string(hide_password=True)}: {str(exc.orig).strip().splitlines()[0]}")
+        finally:
+            engine.dispose()
+    pytest.skip("no PostgreSQL server answers: " + "; ".join(reasons))
+
+
+@pytest.fixture
+def pg_schema(pg_url: str):
+    """A fresh schema for one test, dropped afterwards: (url, schema name)."""
+    schema = f"faqbot_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield pg_url, schema
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path):
+    store = Store.from_environment({"DATA_DIR": str(tmp_path / "data")})
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path):
+    """The store on each database the service supports."""
+    if request.param == "sqlite":
+        store = Store.from_environment({"DATA_DIR": str(tmp_path / "data")})
+    else:
+        url, schema = request.getfixturevalue("pg_schema")
+        store = Store(url, schema=schema)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def down_store():
+    """A store whose PostgreSQL server does not exist (nothing listens on that loopback port)."""
+    store = Store("postgresql://postgres@127.0.0.1:9/test", connect_timeout=2)
+    yield store
+    store.close()
