@@ -21,10 +21,10 @@ SEED = [
     *[("ちゅうしゃじょうはあり", "fallback", [("booking", 18.0)])] * 3,
     ("ちゅうしゃじょうある", "fallback", [("booking", 15.0)]),
     ("ちゅうしゃじょうあり", "fallback", []),
-    *[("ほうしゅうりょうきんのしはらいかた", "suggest", [("treatment-menu", 52.0), ("booking", 44.0)])] * 2,
-    ("ほうしゅうりょうきんしはらいかた", "suggest", [("treatment-menu", 49.0), ("booking", 45.0)]),
-    ("ほうしゅうりょうきんのしはらい", "suggest", [("treatment-menu", 55.0)]),
-    ("ほうしゅうりょうきんのしはらいかたは", "suggest", [("treatment-menu", 51.0)]),
+    *[("もにたーわりびきはある", "suggest", [("treatment-menu", 52.0), ("booking", 44.0)])] * 2,
+    ("もにたーわりびきある", "suggest", [("treatment-menu", 49.0), ("booking", 45.0)]),
+    ("もにたーわりびきは", "suggest", [("treatment-menu", 55.0)]),
+    ("もにたーのわりびきはある", "suggest", [("treatment-menu", 51.0)]),
     ("ぺっとつれていけ", "fallback", [("booking", 9.0)]),
 ]
 
@@ -60,7 +60,7 @@ def test_report_groups_and_proposes_the_nearest_entry(seeded: Store) -> None:
     report = build_report(seeded.questions(SINCE, UNTIL), since=SINCE, until=UNTIL)
     assert [g.count for g in report.groups] == [5, 5, 1]
     by_first = {g.examples[0]: g for g in report.groups}
-    fees = by_first["ほうしゅうりょうきんのしはらいかた"]
+    fees = by_first["もにたーわりびきはある"]
     parking = by_first["ちゅうしゃじょうはあり"]
     pets = by_first["ぺっとつれていけ"]
     assert fees.nearest_entry == "treatment-menu" and fees.nearest_score == pytest.approx((52 + 52 + 49 + 55 + 51) / 5, abs=0.1)
