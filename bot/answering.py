@@ -72,6 +72,7 @@ class Answerer:
             self.normaliser,
             extra_vocabulary=[e.answer for e in entries] + sorted(knowledge.synonyms.canonical_words),
             anchors=ANCHORS,
+            safety=[e.id for e in entries if e.safety],
         )
 
     @classmethod

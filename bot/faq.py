@@ -46,6 +46,7 @@ class Entry:
     related: tuple[str, ...]
     line: int = 0
     label: str = ""  # short text for chips and buttons (≤ 20 characters)
+    safety: bool = False  # answers that keep a patient safe win close calls
 
     def answer_text(self, settings: Settings) -> str:
         return self.answer.format(
@@ -154,7 +155,7 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
         return None, [Problem(where, item.line, "each entry must be a mapping with id, question, phrasings, answer")]
     fields = item.value
     problems: list[Problem] = []
-    known = {"id", "question", "phrasings", "answer", "related", "label"}
+    known = {"id", "question", "phrasings", "answer", "related", "label", "safety"}
     for name in fields:
         if name not in known:
             problems.append(Problem(where, fields[name].line, f"unknown field '{name}' (expected one of {', '.join(sorted(known))})"))
@@ -203,7 +204,11 @@ def _entry(where: str, item: Located) -> tuple[Entry | None, list[Problem]]:
             problems.append(Problem(where, fields["question"].line, f"question of '{entry_id}' contains '{word}' (医療広告ガイドライン)"))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Entry(entry_id, question, phrasings, answer, related, item.line, label), problems
+    safety = fields["safety"].value if "safety" in fields else False
+    if not isinstance(safety, bool):
+        problems.append(Problem(where, fields["safety"].line, f"'safety' of '{entry_id}' must be true or false"))
+        return None, problems
+    return Entry(entry_id, question, phrasings, answer, related, item.line, label, safety), problems
 
 
 def join_lines(text: str) -> str:

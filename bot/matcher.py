@@ -25,6 +25,9 @@ from rapidfuzz import fuzz, process
 from .normalize import Normalised, Normaliser, fold_kana
 from .settings import Thresholds
 
+# Words that say what kind of question it is rather than what it is about count less:
+# in 成分は何ですか the topic is 成分, not "what is".
+INTENT_WEIGHTS = {"とは": 0.5}
 # A noun right before one of these names a treatment or product (美白注射, 鍼治療).
 _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|薬|剤|さぷり|くりーむ|まっさーじ|れーざー)"
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
@@ -87,6 +90,7 @@ class Weights:
     char_features: float = 0.05  # character n-grams count this much of a word
     idf_power: float = 1.0  # > 1 sharpens: rare words (しわ) dominate common ones (エクソソーム)
     phrasing_recall: float = 0.0  # 0: a phrasing wholly inside the question scores 1, however short
+    safety_boost: float = 1.15  # score multiplier for entries marked safety: true
 
 
 def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
@@ -94,7 +98,7 @@ def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
     synonyms did not recognise, in spelling and in reading, so unlisted variants still meet."""
     out: dict[str, float] = {}
     for word in text.words:
-        out["w:" + word.base] = 1.0
+        out["w:" + word.base] = INTENT_WEIGHTS.get(word.base, 1.0)
     for surface in text.residual:
         for i in range(len(surface) - 1):
             out.setdefault("c:" + surface[i : i + 2], char_weight)
@@ -115,8 +119,12 @@ class FaqIndex:
     """
 
     def __init__(self, entry_ids: Sequence[str], phrasings: Sequence[Sequence[str]], normaliser: Normaliser,
-                 *, extra_vocabulary: Iterable[str] = (), anchors: Iterable[str] = (), weights: Weights = Weights()) -> None:
+                 *, extra_vocabulary: Iterable[str] = (), anchors: Iterable[str] = (), weights: Weights = Weights(),
+                 safety: Iterable[str] = ()) -> None:
         self.entry_ids = tuple(entry_ids)
+        # Safety entries (pregnancy, medication, allergy…) weigh more when a question touches
+        # them and something else: "授乳中だけどシミに効く?" must first hear about 授乳.
+        self._boost = np.array([weights.safety_boost if e in set(safety) else 1.0 for e in self.entry_ids])
         self.normaliser = normaliser
         self.weights = weights
         self.anchors = frozenset(fold_kana(a) for a in anchors)
@@ -213,7 +221,8 @@ class FaqIndex:
         similarity = self._per_entry_max(similarity.astype(np.float64) / 100)
 
         total = weights.coverage * coverage + weights.containment * containment + weights.similarity * similarity
-        total *= 100 * self.unknown_word_factor(query)
+        total *= 100 * self.unknown_word_factor(query) * self._boost
+        np.minimum(total, 100.0, out=total)
         total[(containment == 0) & (similarity == 0)] = 0
         best = np.argsort(-total, kind="stable")[:limit]
         return [Candidate(self.entry_ids[i], round(float(total[i]), 1)) for i in best if total[i] > 0]

@@ -23,9 +23,9 @@ def test_staff_regression_file_passes(answerer: Answerer) -> None:
     assert [o.case.question for o in report.outcomes if o.case.category == "faq" and not o.correct] == []
 
 
-@pytest.fixture(scope="module")
-def paraphrases(answerer: Answerer):
-    return evaluate(read_cases(DATA / "paraphrases.tsv"), answerer.answer)
+@pytest.fixture(scope="module", params=["paraphrases.tsv", "paraphrases-2.tsv", "paraphrases-3.tsv"])
+def paraphrases(request, answerer: Answerer):
+    return evaluate(read_cases(DATA / request.param), answerer.answer)
 
 
 def share(report, category: str, attribute: str) -> float:
