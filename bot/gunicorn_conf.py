@@ -28,8 +28,9 @@ access_log_format = ACCESS_FORMAT
 logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 # The app and its threads are built in each worker after the fork, never in the master.
 preload_app = False
-# Kept back from graceful_timeout so the drain ends before the master's SIGKILL.
-DRAIN_MARGIN = 2.0
+# Kept back from graceful_timeout so the drain ends before the master's SIGKILL: gthread
+# first lingers up to 2 s for kept-alive connections, then worker_exit drains.
+DRAIN_MARGIN = 4.0
 
 log = logging.getLogger("bot.gunicorn")
 
