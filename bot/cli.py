@@ -11,11 +11,13 @@ import click
 
 from .answering import Answer, Answerer
 from .check import check_directory
+from .config import ConfigError, load_config
 from .evaluation import EvalFileError, evaluate, format_report, read_cases, unknown_ids
 from .paths import default_faq_dir
 from .report import JST, build_report, csv_bytes, format_text
 from .settings import Privacy
 from .store import SQLITE_FILE, Store, StoreUnavailable, utcnow
+from .serve import exec_web, web_command
 from .yamlfile import FaqFileError
 
 faq_dir_option = click.option(
@@ -275,3 +277,28 @@ def purge(days: int | None, database_url: str | None, data_dir: Path, faq_dir: P
         store.close()
     click.echo(f"deleted {counts.questions} question(s) older than {days} days, "
                f"{counts.events} old event id(s), {counts.handoffs} ended handoff(s)")
+@main.command()
+@click.option("--port", type=int, envvar="PORT", default=8000, show_default="$PORT or 8000", help="Port to listen on.")
+@click.option("--host", default=None, help="Interface to bind. Default: 0.0.0.0 with LINE credentials set, else 127.0.0.1.")
+def serve(port: int, host: str | None) -> None:
+    """Run the LINE webhook with gunicorn, exactly as the Procfile's web process does.
+
+    Reads LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, LINE_API_ENDPOINT, BOOKING_URL,
+    FAQ_DIR ... from the environment or a .env file. Without LINE credentials the server
+    listens on 127.0.0.1 only and /callback answers 503; /healthz still works.
+
+    Example:
+
+        PORT=8000 faqbot serve
+    """
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if host is None:
+        host = "0.0.0.0" if config.line_configured else "127.0.0.1"
+    if not config.line_configured:
+        click.echo("LINE credentials are not set: listening on 127.0.0.1 only; /callback answers 503.", err=True)
+    argv, cwd = web_command(port=port, host=host)
+    click.echo(f"http://{host}:{port}/healthz  ({' '.join(argv[1:])})", err=True)
+    exec_web(argv, cwd)

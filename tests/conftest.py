@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped FAQ loaded once, a temporary copy for tests that edit it, and databases."""
+"""Shared fixtures: the shipped FAQ, databases for the store, a fake Messaging API on loopback,
+and apps wired to it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 
 from bot.answering import Answerer
 from bot.store import Store
+from bot.webapp import create_app
+from fake_line import FakeLine
+from line_payloads import SECRET, TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 FAQ_DIR = REPO / "faq"
@@ -94,3 +101,42 @@ def down_store():
     store = Store("postgresql://postgres@127.0.0.1:9/test", connect_timeout=2)
     yield store
     store.close()
+@pytest.fixture
+def fake_line() -> Iterator[FakeLine]:
+    fake = FakeLine().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def make_app(fake_line: FakeLine, answerer: Answerer) -> Iterator[Callable[..., Flask]]:
+    """Apps configured like production but talking to the fake; closed (drained) afterwards."""
+    apps: list[Flask] = []
+
+    def make(**env: str | None) -> Flask:
+        variables = {
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+            "LINE_API_ENDPOINT": fake_line.url,
+            "LINE_API_TIMEOUT": "2",
+            "LINE_PUSH_BACKOFF": "0.01",
+            **env,
+        }
+        app = create_app({k: v for k, v in variables.items() if v is not None}, answerer=answerer)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["faqbot"].close(5)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+

@@ -1,0 +1,98 @@
+"""Webhook service configuration: environment variables (and `.env`) to one frozen dataclass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from dotenv import dotenv_values
+
+from .paths import default_faq_dir
+
+DEFAULT_API_ENDPOINT = "https://api.line.me"
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    channel_secret: str = ""
+    access_token: str = ""
+    api_endpoint: str = DEFAULT_API_ENDPOINT
+    faq_dir: Path = field(default_factory=default_faq_dir)
+    # The variables clinic settings are overridden from (BOOKING_URL, CLINIC_PHONE, ...).
+    environ: Mapping[str, str] = field(default_factory=dict)
+    max_body_bytes: int = 1_000_000  # LINE's bodies are a few KB even with many events
+    workers: int = 4
+    queue_size: int = 200
+    dedup_ttl: float = 24 * 3600.0
+    api_connect_timeout: float = 3.0
+    api_timeout: float = 10.0  # reply tokens live about a minute; a hung call must not eat it
+    push_attempts: int = 3
+    push_backoff: float = 0.5
+    drain_timeout: float = 20.0
+
+    @property
+    def line_configured(self) -> bool:
+        return bool(self.channel_secret and self.access_token)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Config":
+        """Build from a mapping of environment variables; unset or empty ones keep the default."""
+        values: dict = {"environ": dict(environ)}
+
+        def text(name: str, attribute: str) -> None:
+            value = (environ.get(name) or "").strip()
+            if value:
+                values[attribute] = value
+
+        def number(name: str, attribute: str, kind: type, minimum: float) -> None:
+            raw = (environ.get(name) or "").strip()
+            if not raw:
+                return
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+            if value < minimum:
+                raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+            values[attribute] = value
+
+        text("LINE_CHANNEL_SECRET", "channel_secret")
+        text("LINE_CHANNEL_ACCESS_TOKEN", "access_token")
+        text("LINE_API_ENDPOINT", "api_endpoint")
+        if environ.get("FAQ_DIR"):
+            values["faq_dir"] = Path(environ["FAQ_DIR"])
+        number("WEBHOOK_MAX_BODY_BYTES", "max_body_bytes", int, 1024)
+        number("WEBHOOK_WORKERS", "workers", int, 1)
+        number("WEBHOOK_QUEUE_SIZE", "queue_size", int, 1)
+        number("DEDUP_TTL_SECONDS", "dedup_ttl", float, 1)
+        number("LINE_API_CONNECT_TIMEOUT", "api_connect_timeout", float, 0.01)
+        number("LINE_API_TIMEOUT", "api_timeout", float, 0.01)
+        number("LINE_PUSH_ATTEMPTS", "push_attempts", int, 1)
+        number("LINE_PUSH_BACKOFF", "push_backoff", float, 0)
+        number("WEBHOOK_DRAIN_TIMEOUT", "drain_timeout", float, 0)
+        endpoint = values.get("api_endpoint", DEFAULT_API_ENDPOINT)
+        if not endpoint.startswith(("https://", "http://")):
+            raise ConfigError(f"LINE_API_ENDPOINT must be an http(s) URL, got {endpoint!r}")
+        values["api_endpoint"] = endpoint.rstrip("/")
+        return cls(**values)
+
+
+def read_environment(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> dict[str, str]:
+    """The process environment over the `.env` file (in the working directory) when there is one."""
+    environ = os.environ if environ is None else environ
+    dotenv = Path.cwd() / ".env" if dotenv is None else dotenv
+    merged: dict[str, str] = {}
+    if dotenv.is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(environ)
+    return merged
+
+
+def load_config(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Config:
+    return Config.from_environ(read_environment(environ, dotenv))

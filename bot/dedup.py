@@ -1,0 +1,52 @@
+"""Process each LINE webhook event once: `claim(event_id)` is True only the first time.
+
+`MemoryDedup` holds within one process. A database-backed implementation with the same
+`claim` replaces it so that duplicates are caught across gunicorn workers and instances.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable, Protocol
+
+
+class Dedup(Protocol):
+    def claim(self, event_id: str) -> bool:
+        """True when this is the first claim of `event_id` within the window (go ahead)."""
+        ...
+
+
+class MemoryDedup:
+    """In-memory claims that expire after `ttl` seconds; the oldest go first when full."""
+
+    def __init__(self, ttl: float = 24 * 3600.0, *, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()  # insertion order == expiry order
+        self._lock = threading.Lock()
+
+    def claim(self, event_id: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            self._expire(now)
+            if event_id in self._expiry:
+                return False
+            self._expiry[event_id] = now + self.ttl
+            while len(self._expiry) > self.max_entries:
+                self._expiry.popitem(last=False)
+            return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire(self._clock())
+            return len(self._expiry)
+
+    def _expire(self, now: float) -> None:
+        while self._expiry:
+            oldest, expiry = next(iter(self._expiry.items()))
+            if expiry > now:
+                break
+            del self._expiry[oldest]

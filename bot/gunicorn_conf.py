@@ -1,0 +1,50 @@
+"""gunicorn settings for the Procfile's `web:` process.
+
+One worker process by default: event de-duplication is in-process until it moves to the
+database, so a second process could answer a redelivered event again. Threads give the
+process its concurrency; replies are sent from the app's own worker pool.
+On SIGTERM each worker stops accepting requests, then `worker_exit` waits for the events it
+already acknowledged to be answered, within `graceful_timeout`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from bot.logs import ACCESS_FORMAT, log_fields, logging_config
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 30
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+keepalive = 5
+# No runtime control socket: its default path in $HOME clashes between instances on one host.
+control_socket_disable = True
+accesslog = "-"
+access_log_format = ACCESS_FORMAT
+logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
+# The app and its threads are built in each worker after the fork, never in the master.
+preload_app = False
+# Kept back from graceful_timeout so the drain ends before the master's SIGKILL: gthread
+# first lingers up to 2 s for kept-alive connections, then worker_exit drains.
+DRAIN_MARGIN = 4.0
+
+log = logging.getLogger("bot.gunicorn")
+
+
+def worker_exit(server, worker) -> None:
+    """Finish the events this worker acknowledged before the process goes."""
+    runtime = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("faqbot")
+    if runtime is None:
+        return
+    started = time.monotonic()
+    budget = max(0.0, server.cfg.graceful_timeout - DRAIN_MARGIN)
+    drained = runtime.close(min(budget, runtime.config.drain_timeout))
+    log_fields(log, "worker_drained", worker_pid=worker.pid, complete=drained, ms=round((time.monotonic() - started) * 1000))
+
+
+def on_exit(server) -> None:
+    log_fields(log, "server_stopped")

@@ -1,0 +1,68 @@
+import threading
+
+from bot.dedup import Dedup, MemoryDedup
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_first_claim_goes_ahead_and_repeats_do_not() -> None:
+    dedup = MemoryDedup(60)
+    assert dedup.claim("E1")
+    assert not dedup.claim("E1")
+    assert dedup.claim("E2")
+
+
+def test_claims_expire_after_the_window() -> None:
+    clock = Clock()
+    dedup = MemoryDedup(60, clock=clock)
+    assert dedup.claim("E1")
+    clock.now += 59
+    assert not dedup.claim("E1")
+    clock.now += 2
+    assert dedup.claim("E1")
+
+
+def test_memory_is_bounded() -> None:
+    dedup = MemoryDedup(3600, max_entries=3)
+    for event_id in ["A", "B", "C", "D"]:
+        assert dedup.claim(event_id)
+    assert len(dedup) == 3
+    assert not dedup.claim("D")
+    assert dedup.claim("A")  # the oldest made room
+
+
+def test_expired_claims_are_forgotten() -> None:
+    clock = Clock()
+    dedup = MemoryDedup(10, clock=clock)
+    for i in range(5):
+        dedup.claim(str(i))
+    clock.now += 11
+    assert len(dedup) == 0
+
+
+def test_only_one_of_many_concurrent_claims_wins() -> None:
+    dedup = MemoryDedup(60)
+    results: list[bool] = []
+    start = threading.Barrier(8)
+
+    def claim() -> None:
+        start.wait()
+        results.append(dedup.claim("same"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 1
+
+
+def test_memory_dedup_fits_the_interface() -> None:
+    dedup: Dedup = MemoryDedup()
+    assert dedup.claim("x") is True

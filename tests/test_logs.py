@@ -1,0 +1,55 @@
+import io
+import logging
+import re
+
+from bot.logs import configure_logging, format_fields, log_fields, logging_config, pseudonym
+
+
+def test_fields_are_key_value_on_one_line() -> None:
+    line = format_fields("event_replied", event_id="E1", kind="answer", latency_ms=12, ok=True, score=95.5, skipped=None)
+    assert line == "event_replied event_id=E1 kind=answer latency_ms=12 ok=true score=95.5"
+
+
+def test_values_with_spaces_quotes_or_newlines_stay_on_one_line() -> None:
+    line = format_fields("x", reason='two words "quoted"\nnext')
+    assert line == 'x reason="two words \\"quoted\\"\\nnext"'
+    assert "\n" not in line
+
+
+def test_pseudonyms_are_stable_short_and_keyed() -> None:
+    assert pseudonym("U123", "k1") == pseudonym("U123", "k1")
+    assert pseudonym("U123", "k1") != pseudonym("U123", "k2")
+    assert re.fullmatch(r"[0-9a-f]{12}", pseudonym("U123", "k1"))
+    assert pseudonym(None, "k") is None
+
+
+def test_log_fields_respects_levels(caplog) -> None:
+    logger = logging.getLogger("bot.test")
+    with caplog.at_level(logging.WARNING, logger="bot.test"):
+        log_fields(logger, "quiet", level=logging.INFO)
+        log_fields(logger, "loud", level=logging.WARNING, n=1)
+    assert [r.getMessage() for r in caplog.records] == ["loud n=1"]
+
+
+def test_configured_format_and_quiet_sdk_loggers(monkeypatch) -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    try:
+        configure_logging("INFO")
+        log_fields(logging.getLogger("bot.handler"), "event_replied", event_id="E1")
+        logging.getLogger("linebot.v3.messaging.rest").debug("response body: secret")
+        logging.getLogger("urllib3.connectionpool").info("http://api.line.me/ 200")
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+    output = stream.getvalue()
+    assert re.search(r"level=INFO logger=bot.handler pid=\d+ event_replied event_id=E1", output)
+    assert "secret" not in output and "api.line.me" not in output
+
+
+def test_gunicorn_loggers_share_the_root_handler() -> None:
+    config = logging_config()
+    assert config["loggers"]["gunicorn.error"]["handlers"] == [] and config["loggers"]["gunicorn.error"]["propagate"]
+    assert config["loggers"]["linebot"]["level"] == "WARNING"
