@@ -117,7 +117,7 @@ def stretched(answerer: Answerer) -> Answerer:
 
 
 def test_the_question_set_covers_every_kind(answerer: Answerer) -> None:
-    kinds = {answerer.answer(q).kind for q in ("エクソソーム 効果", "あいうえおかきくけこ", "息苦しい", "こんにちは", "副作用はありますか")}
+    kinds = {answerer.answer(q).kind for q in ("効果", "あいうえおかきくけこ", "息苦しい", "こんにちは", "副作用はありますか")}
     assert kinds == {"suggest", "fallback", "urgent", "smalltalk", "answer"}
 
 
@@ -157,7 +157,7 @@ def test_related_entries_and_suggestions_become_chips(answerer: Answerer) -> Non
     (message,) = answerer.answer_entry(entry.id).messages
     data = [i["action"].get("data") for i in message["quickReply"]["items"]]
     assert [f"faq:{r}" for r in entry.related] == [d for d in data if d]
-    suggest = answerer.answer("エクソソーム 効果")
+    suggest = answerer.answer("効果")
     chips = [i["action"].get("data") for i in suggest.messages[0]["quickReply"]["items"]]
     assert [f"faq:{c.id}" for c in suggest.candidates] == [d for d in chips if d]
 
