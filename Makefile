@@ -20,6 +20,7 @@ run: install
 	$(BIN)/faqbot serve
 
 test: install
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest -q
 
 check: install

@@ -277,6 +277,8 @@ def purge(days: int | None, database_url: str | None, data_dir: Path, faq_dir: P
         store.close()
     click.echo(f"deleted {counts.questions} question(s) older than {days} days, "
                f"{counts.events} old event id(s), {counts.handoffs} ended handoff(s)")
+
+
 @main.command()
 @click.option("--port", type=int, envvar="PORT", default=8000, show_default="$PORT or 8000", help="Port to listen on.")
 @click.option("--host", default=None, help="Interface to bind. Default: 0.0.0.0 with LINE credentials set, else 127.0.0.1.")
@@ -299,6 +301,8 @@ def serve(port: int, host: str | None) -> None:
         host = "0.0.0.0" if config.line_configured else "127.0.0.1"
     if not config.line_configured:
         click.echo("LINE credentials are not set: listening on 127.0.0.1 only; /callback answers 503.", err=True)
+    if not config.line_configured or config.environ.get("SIMULATOR_TOKEN", "").strip():
+        click.echo(f"simulator: http://127.0.0.1:{port}/simulator/", err=True)
     argv, cwd = web_command(port=port, host=host)
     click.echo(f"http://{host}:{port}/healthz  ({' '.join(argv[1:])})", err=True)
     exec_web(argv, cwd)

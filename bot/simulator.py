@@ -15,7 +15,7 @@ import uuid
 from importlib import resources
 from typing import Any, Mapping
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template_string, request, url_for
 
 from .conversation import FOLLOW, MEDIA, POSTBACK, TEXT, Incoming, Reply
 from .logs import log_fields
@@ -41,6 +41,9 @@ def register_simulator(app: Flask, *, line_configured: bool, environ: Mapping[st
     if line_configured and token is None:
         return False
     app.register_blueprint(simulator_blueprint(token))
+    if "/" not in {rule.rule for rule in app.url_map.iter_rules()}:
+        # Opening the printed host in a browser lands on the chat (the token, if any, is kept).
+        app.add_url_rule("/", "simulator_home", lambda: redirect(url_for("simulator.page", **request.args)))
     return True
 
 

@@ -22,6 +22,7 @@ from .handler import EventHandler
 from .line_api import LineApi
 from .logs import log_fields
 from .settings import Settings
+from .simulator import register_simulator
 from .webhook import bp as webhook_bp
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def create_app(config: Config | Mapping[str, str] | None = None, *, answerer: An
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["faqbot"] = build_runtime(config, answerer)
     app.register_blueprint(webhook_bp)
+    register_simulator(app, line_configured=config.line_configured, environ=config.environ)
     log_fields(
         log, "app_started", faq_version=answerer.version, entries=len(answerer.knowledge.entries),
         line="configured" if config.line_configured else "not-configured", workers=config.workers, queue=config.queue_size,

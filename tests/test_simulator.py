@@ -327,9 +327,8 @@ def test_register_simulator_follows_the_line_credentials_and_token(
 
 
 def test_the_real_app_factory_runtime_answers_through_the_simulator(sim_answerer: Answerer) -> None:
-    app = create_app({}, answerer=sim_answerer)
+    app = create_app({}, answerer=sim_answerer)  # no LINE credentials: the factory turns the simulator on
     try:
-        assert register_simulator(app, line_configured=False, environ={})
         data = app.test_client().post(API, json={"type": "text", "text": "ニキビに効く?"}).get_json()
         assert (data["why"]["kind"], data["why"]["entry_id"]) == ("answer", "acne")
         assert "webhook" in app.blueprints and app.test_client().get("/simulator/").status_code == 200
@@ -363,3 +362,28 @@ def test_handoff_and_the_question_log_see_simulated_users(sim_answerer: Answerer
         ("answer", hash_user(bob, "pepper")),
         ("answer", hash_user(alice, "pepper")),
     ]
+
+
+def test_the_site_root_leads_to_the_simulator(sim_answerer: Answerer) -> None:
+    app = create_app({}, answerer=sim_answerer)
+    try:
+        response = app.test_client().get("/")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/simulator/")
+    finally:
+        app.extensions["faqbot"].close(1)
+
+
+def test_with_line_credentials_the_simulator_is_off_unless_a_token_is_set(sim_answerer: Answerer) -> None:
+    credentials = {"LINE_CHANNEL_SECRET": "s" * 32, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40}
+    app = create_app(credentials, answerer=sim_answerer)
+    try:
+        assert app.test_client().get("/simulator/").status_code == 404
+    finally:
+        app.extensions["faqbot"].close(1)
+    app = create_app({**credentials, "SIMULATOR_TOKEN": "open-sesame"}, answerer=sim_answerer)
+    try:
+        client = app.test_client()
+        assert client.get("/simulator/").status_code == 403
+        assert client.get("/simulator/?token=open-sesame").status_code == 200
+    finally:
+        app.extensions["faqbot"].close(1)

@@ -1,6 +1,6 @@
 """The simulator page in a real browser: Debian's Chromium driven by Playwright, on a live server.
 
-Needs /usr/bin/chromium and fonts-noto-cjk: `.ci/install-browser.sh` installs them.
+Needs /usr/bin/chromium and fonts-noto-cjk: `scripts/install-browser.sh` installs them.
 Each test leaves a screenshot, simulator.png, in its tmp_path.
 """
 
@@ -65,7 +65,7 @@ def url(sim_answerer: Answerer) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser.sh (installs chromium and fonts-noto-cjk)")
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (installs chromium and fonts-noto-cjk)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
