@@ -11,7 +11,30 @@ _KINDS = {
     "thanks": r"ありがとう(?:ございます|ございました)?|ありがと|助かりました|たすかりました|了解(?:です|しました)?|りょうかい|わかりました|分かりました|なるほど|ok|おk|承知しました|thanks|thank you|サンキュー|さんきゅー",
     "help": r"使い方|つかいかた|何ができる|なにができる|何を聞ける|なにをきける|何が聞ける|何を質問でき|ヘルプ|へるぷ|help|メニューを見せて|どうやって使う|何ができますか",
 }
-_PATTERNS = {kind: re.compile(fold_kana(p)) for kind, p in _KINDS.items()}
+def _compile(alternatives: str) -> re.Pattern[str]:
+    # Latin words only as whole words: "hi" is no greeting inside "chigai" or "shiwa".
+    parts = [
+        rf"(?<![a-z]){re.escape(word)}(?![a-z])" if word.isascii() else fold_kana(word)
+        for word in _top_level(alternatives)
+    ]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _top_level(pattern: str) -> list[str]:
+    """Split a regex on the | that are not inside a group."""
+    parts, depth, current = [], 0, ""
+    for ch in pattern:
+        if ch == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    return parts + [current]
+
+
+_PATTERNS = {kind: _compile(p) for kind, p in _KINDS.items()}
 _LEFTOVER = re.compile(
     r"(?:[\sをはがのにでもねよ!?ー、,.〜]|です|ます|ございます|ございました|教えて|おしえて|ください|下さい|ほしい|ね|よ|さん|どうも|本当に|ほんとに|とても|大変|すごく)*"
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import jaconv
+
 from .normalize import fold_kana
 
 # Kana-folded (katakana written as hiragana), NFKC'd patterns.
@@ -26,7 +28,16 @@ _SEVERE = [
     r"動悸", r"どうき", r"心臓[^。!?]{0,3}(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が(?:速|早|はや|おかし)", r"胸が(?:苦|くる|痛|いた)",
     r"アナフィラキシー", r"あなふぃらきしー", r"ショック", r"しょっく",
     r"血が止まらな", r"出血が止まらな", r"119", r"救急",
+    r"息し(?:づら|ずら|にく)", r"息が(?:つら|辛)", r"ぐったり", r"反応がな", r"呼びかけ", r"目が(?:開かな|あかな)",
+    r"たすけて", r"助けて",
 ]
+# Messages in English: a few words a frightened patient would use.
+_ENGLISH_SEVERE = (
+    r"can'?t breathe|cannot breathe|hard to breathe|short(?:ness)? of breath|breathing|suffocat|"
+    r"swell|swollen|hives|anaphyla|faint|pass(?:ed|ing)? out|unconscious|chest pain|throat|seizure|"
+    r"\bhelp\b|emergency"
+)
+_ENGLISH_MODERATE = r"itch|rash|pain|hurts?\b|fever|dizz|nause|vomit|bleed|red(?:ness)?\b|bruis"
 _MODERATE = [
     r"じんましん", r"蕁麻疹", r"発疹", r"湿疹", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
     r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ",
@@ -37,21 +48,22 @@ _MODERATE = [
     # In kana, いたい must follow a particle or adverb: 伺いたい and もらいたい are not pain.
     r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
-    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫",
+    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫", r"頭が?痛", r"頭痛",
 ]
-SEVERE = re.compile("|".join(fold_kana(p) for p in _SEVERE))
-MODERATE = re.compile("|".join(fold_kana(p) for p in _MODERATE))
+SEVERE = re.compile("|".join([fold_kana(p) for p in _SEVERE] + [_ENGLISH_SEVERE]), re.IGNORECASE)
+MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MODERATE]), re.IGNORECASE)
 
 # "Could this happen?" — wording of a general question about the treatment.
 _GENERAL = re.compile(
     fold_kana(
-        r"(?:たり|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
+        r"(?:(?<!っ)たり|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
         r"場合|ことはあ|ことってあ|ことがあ|ことある|ことも?あり|事はあ|事ってあ|たことがあ|たことある|体質)"
     )
 )
 # A question, as opposed to a report.
 _QUESTION = re.compile(
     fold_kana(r"(?:\?|か$|か[。\s]|かな$|かな[?\s]|ますか|ですか|でしょうか|ませんか|の$|平気$|大丈夫$)")
+    + r"|^(?:can|could|will|would|does|do|is|are|might|may)\b"
 )
 # Reported as happening now: past/progressive forms, time words, "since the treatment".
 _NOW = re.compile(
@@ -59,12 +71,12 @@ _NOW = re.compile(
         r"(?:ました|ている|ています|てる|てます|てきた|てきて|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始めた|はじめた|"
         r"止まらな|とまらな|治らな|なおらな|引かな|ひかな|おさまらな|収まらな|ひどくな|"
         r"今も|いまも|今すぐ|ずっと|さっき|先ほど|昨日|きのう|昨夜|今朝|けさ|今日|きょう|今夜|夜中|朝から|から$|てから|以来|あとから|後から|施術後から|"
-        r"打った|受けた|した後|したあと|苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|怖い|こわい)"
+        r"苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|怖い|こわい)"
     )
 )
 # Weaker signs of "now" that a plainly hypothetical sentence (もし…たら) overrides.
-_MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら)"))
-_HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合)"))
+_MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら|打った|受けた|した後|したあと)"))
+_HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性)"))
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 
 
@@ -79,11 +91,21 @@ def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
 
 
 _KATAKANA = re.compile(r"[ァ-ヺー]")
+_ROMAJI_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _with_romaji_read(text: str) -> str:
+    """A message with no Japanese script is checked as typed and read as romaji (iki ga kurushii)."""
+    if _JAPANESE.search(text) or not _ROMAJI_WORD.search(text):
+        return text
+    return text + "\n" + _ROMAJI_WORD.sub(lambda m: jaconv.alphabet2kana(m.group(0).lower()), text)
 
 
 def is_urgent(text: str) -> bool:
     """True when the message describes a reaction that is happening."""
     text = unicodedata.normalize("NFKC", text)
+    text = _with_romaji_read(text)
     folded = fold_kana(text)
     offset = 0
     for sentence in _SENTENCE_END.split(folded):

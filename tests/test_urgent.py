@@ -19,6 +19,11 @@ URGENT = [
     "めまいがして立てません",
     "吐き気が止まらない",
     "エクソソームについて質問です。昨日受けたんですが、顔が腫れて痛いです。",
+    "母が施術を受けた後ぐったりして意識がはっきりしません",  # about someone else
+    "施術終わってから息しづらい…たすけて",
+    "まぶたがはれて目があかない",  # かな inside あかない is no question
+    "chuusha no ato, iki ga kurushii desu. tasukete",  # romaji
+    "I got exosome today and now my face is swelling, help",  # English
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -30,6 +35,11 @@ NOT_URGENT = [
     "エクソソームとは何ですか",
     "施術後の痛みはどのくらい続きますか",
     "ダウンタイムはどのくらいですか",
+    "卵アレルギーでもインフルエンザワクチンは打てますか",  # ふるえ inside インフルエンザ is no tremor
+    "エクソ打ったあと腫れたりする？🥲",
+    "来月伺いたいと思っています",  # いたい inside 伺いたい is no pain
+    "もし施術後に赤くなったらどうすればいいですか",
+    "Can exosome cause swelling?",
 ]
 
 
