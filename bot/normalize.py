@@ -114,8 +114,13 @@ class SynonymTable:
         """(folded variant, canonical word) for every listed spelling."""
         return list(self._canonical.items())
 
+    def other_topic_names(self) -> list[str]:
+        return list(self._other_topics.values())
+
     def knows(self, word: str) -> bool:
-        return fold_kana(word) in self._canonical
+        """A listed word or other topic (so romaji reading leaves exosome and botox alone)."""
+        key = fold_kana(word)
+        return key in self._canonical or key in self._other_topics
 
     @property
     def canonical_words(self) -> set[str]:
@@ -188,6 +193,14 @@ class Normaliser:
                 reading = self._reading(variant)
                 if len(reading) >= 3:
                     self._reading_synonyms.setdefault(reading, canonical)
+        # Other topics written in kana or romaji (だつもう, iryou datsumou) are found by reading;
+        # only long readings, so that short homophones (鍼 はり / ハリ) do not collide.
+        self._other_readings: dict[str, str] = {}
+        for topic in synonyms.other_topic_names():
+            if _HAS_KANJI.search(topic):
+                reading = self._reading(clean(topic))
+                if len(reading) >= 4:
+                    self._other_readings.setdefault(reading, topic)
 
     def learn_spellings(self, words: Iterable[str]) -> None:
         """Katakana terms that misspelt katakana in questions are corrected to."""
@@ -242,13 +255,15 @@ class Normaliser:
                         words.append(word)
                 residual.append(fold_kana("".join(chunk_surface)))
                 residual_reading.append("".join(chunk_reading))
+        reading = "".join(reading_parts)
+        spoken = tuple(t for r, t in self._other_readings.items() if r in reading and t not in other_topics)
         return Normalised(
             surface=fold_kana("".join(surface_parts)),
-            reading="".join(reading_parts),
+            reading=reading,
             residual=tuple(residual),
             residual_reading=tuple(residual_reading),
             words=tuple(words),
-            other_topics=other_topics,
+            other_topics=other_topics + spoken,
         )
 
     def _read_synonyms(self, morphemes: list) -> list:
@@ -278,7 +293,11 @@ class Normaliser:
         if not _ROMAJI_MESSAGE.fullmatch(text):
             return text
         known = self.synonyms.knows
-        return " ".join(word if known(word) else jaconv.alphabet2kana(word) for word in text.split())
+        # Romaji separates words with spaces; Japanese does not, so the kana are joined up.
+        return "".join(
+            f" {word} " if known(word) else _ROMAJI_PARTICLES.get(word) or jaconv.alphabet2kana(word)
+            for word in text.split()
+        ).strip()
 
     def _reading(self, text: str) -> str:
         return "".join(fold_kana(m.reading_form() or m.surface()) for m in self._tokenizer().tokenize(text))
@@ -302,6 +321,7 @@ class Normaliser:
 
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+_ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}
 _ROMAJI_MESSAGE = re.compile(r"(?=.*[aiueo])[a-z' ]{3,}")
 
 
