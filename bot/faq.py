@@ -289,13 +289,16 @@ def _fold_key(word: str) -> str:
 
 
 def phrasing_conflicts(knowledge: Knowledge, normaliser: Normaliser) -> list[Problem]:
-    """Phrasings that normalise to the same text in two different entries."""
+    """Phrasings that normalise to the same text in two different entries, or that name an other topic."""
     path = str(knowledge.directory / ENTRIES_FILE)
     owner: dict[str, str] = {}
     problems = []
     for entry in knowledge.entries:
         for text in (entry.question, *entry.phrasings):
-            key = normaliser.normalise(text).surface
+            normalised = normaliser.normalise(text)
+            key = normalised.surface
+            if normalised.other_topics:
+                problems.append(Problem(path, entry.line, f"phrasing '{text}' of '{entry.id}' names '{normalised.other_topics[0]}', listed in other_topics of {SYNONYMS_FILE}: questions like it are never answered; remove the word from other_topics"))
             if not key:
                 continue
             other = owner.setdefault(key, entry.id)

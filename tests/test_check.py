@@ -101,3 +101,9 @@ def test_environment_overrides_settings(faq_copy: Path) -> None:
     knowledge = load_knowledge(faq_copy, environ={"BOOKING_URL": "https://clinic.example/book", "CLINIC_PHONE": "03-1234-5678"})
     assert knowledge.settings.booking_url == "https://clinic.example/book"
     assert knowledge.settings.phone_uri == "tel:0312345678"
+
+
+def test_a_phrasing_naming_an_other_topic_is_an_error(faq_copy: Path) -> None:
+    edit(faq_copy / "entries.yaml", "    - 予約方法\n", "    - 予約方法\n    - 駐車場の予約\n")
+    [message] = errors(faq_copy)
+    assert "'駐車場'" in message and "other_topics" in message

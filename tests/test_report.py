@@ -84,6 +84,9 @@ def test_the_current_faq_names_entries_and_spots_what_it_answers_by_now(seeded: 
   answer: >-
     専用の駐車場はありません。近くのコインパーキングをご利用ください。
 """, encoding="utf-8")
+    # The clinic now answers parking itself, so it is no longer an other topic.
+    synonyms = faq_copy / "synonyms.yaml"
+    synonyms.write_text(synonyms.read_text(encoding="utf-8").replace("  - 駐車場\n", ""), encoding="utf-8")
     answerer = Answerer.from_directory(faq_copy)
     report = build_report(seeded.questions(SINCE, UNTIL), since=SINCE, until=UNTIL, answerer=answerer)
     parking = next(g for g in report.groups if g.examples[0] == "ちゅうしゃじょうはあり")
