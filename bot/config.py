@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -10,8 +11,12 @@ from typing import Mapping
 from dotenv import dotenv_values
 
 from .paths import default_faq_dir
+from .privacy import SECRET_VARIABLE, PrivacyConfigError, user_hash_secret
+from .store import DEFAULT_DATA_DIR, normalise_url
 
 DEFAULT_API_ENDPOINT = "https://api.line.me"
+# Where a push can go: a user (U...), a group (C...) or a room (R...), 32 hex digits after.
+LINE_TARGET = re.compile(r"[UCR][0-9a-f]{32}")
 
 
 class ConfigError(ValueError):
@@ -35,10 +40,26 @@ class Config:
     push_attempts: int = 3
     push_backoff: float = 0.5
     drain_timeout: float = 20.0
+    # Persistence and the staff loop.
+    database_url: str | None = None  # normalised PostgreSQL/SQLite URL; None: SQLite under data_dir
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    user_hash_secret: str = ""  # keys the user-id hashes; required in production
+    staff_notify_to: str | None = None  # LINE user/group/room id that gets handoff and urgent notices
+    faq_reload_seconds: float = 0.5  # how often the FAQ files are checked for edits
+    purge_interval: float = 3600.0  # seconds between automatic deletions of expired rows
 
     @property
     def line_configured(self) -> bool:
         return bool(self.channel_secret and self.access_token)
+
+    @property
+    def production(self) -> bool:
+        """Real patients can reach the bot: what it keeps must then survive restarts and stay private."""
+        return self.line_configured
+
+    def __repr__(self) -> str:
+        # Never print the channel secret, the token, the hash key or a database password.
+        return f"Config(line={'configured' if self.line_configured else 'not-configured'}, faq_dir={str(self.faq_dir)!r})"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Config":
@@ -76,11 +97,43 @@ class Config:
         number("LINE_PUSH_ATTEMPTS", "push_attempts", int, 1)
         number("LINE_PUSH_BACKOFF", "push_backoff", float, 0)
         number("WEBHOOK_DRAIN_TIMEOUT", "drain_timeout", float, 0)
+        number("FAQ_RELOAD_SECONDS", "faq_reload_seconds", float, 0.1)
+        number("PURGE_INTERVAL_SECONDS", "purge_interval", float, 1)
         endpoint = values.get("api_endpoint", DEFAULT_API_ENDPOINT)
         if not endpoint.startswith(("https://", "http://")):
             raise ConfigError(f"LINE_API_ENDPOINT must be an http(s) URL, got {endpoint!r}")
         values["api_endpoint"] = endpoint.rstrip("/")
-        return cls(**values)
+        url = (environ.get("DATABASE_URL") or "").strip()
+        if url:
+            try:
+                values["database_url"] = normalise_url(url)
+            except ValueError as exc:  # the message names the accepted forms, never the URL (it holds a password)
+                raise ConfigError(str(exc)) from None
+        if (environ.get("DATA_DIR") or "").strip():
+            values["data_dir"] = Path(environ["DATA_DIR"].strip())
+        text(SECRET_VARIABLE, "user_hash_secret")
+        target = (environ.get("STAFF_NOTIFY_TO") or "").strip()
+        if target:
+            if not LINE_TARGET.fullmatch(target):
+                raise ConfigError(
+                    "STAFF_NOTIFY_TO must be a LINE user id (U + 32 hex digits) or group id (C + 32 hex digits), "
+                    f"got {len(target)} characters starting with {target[:1]!r}"
+                )
+            values["staff_notify_to"] = target
+        config = cls(**values)
+        if config.production:
+            config.hash_secret()  # refuse to start a production bot that could not keep ids private
+        return config
+
+    def hash_secret(self) -> str:
+        """The key for user-id hashes: USER_HASH_SECRET, required in production.
+
+        A local run without it gets a random key for this process (and a warning).
+        """
+        try:
+            return user_hash_secret({SECRET_VARIABLE: self.user_hash_secret}, production=self.production)
+        except PrivacyConfigError as exc:
+            raise ConfigError(f"{exc}; it is required because LINE credentials are set (a production run)") from None
 
 
 def read_environment(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Process each LINE webhook event once: `claim(event_id)` is True only the first time.
 
-`MemoryDedup` holds within one process. A database-backed implementation with the same
-`claim` replaces it so that duplicates are caught across gunicorn workers and instances.
+`MemoryDedup` holds within one process. The web app puts it in front of the database's
+`EventClaims` (`LayeredDedup`): a repeat this process already saw is refused without a
+query, and the database decides everything else, across gunicorn workers and instances.
 """
 
 from __future__ import annotations
@@ -50,3 +51,16 @@ class MemoryDedup:
             if expiry > now:
                 break
             del self._expiry[oldest]
+
+
+class LayeredDedup:
+    """`local` first (cheap, this process only), then `shared` (the database), which decides."""
+
+    def __init__(self, local: Dedup, shared: Dedup) -> None:
+        self.local = local
+        self.shared = shared
+
+    def claim(self, event_id: str) -> bool:
+        if not self.local.claim(event_id):
+            return False
+        return self.shared.claim(event_id)

@@ -1,8 +1,11 @@
 """gunicorn settings for the Procfile's `web:` process.
 
-One worker process by default: event de-duplication is in-process until it moves to the
-database, so a second process could answer a redelivered event again. Threads give the
+Two worker processes by default: webhook events are claimed in the database, so a
+redelivered event is answered once whichever worker (or instance) receives it, and one
+worker busy loading a FAQ edit or restarting leaves the other answering. Threads give each
 process its concurrency; replies are sent from the app's own worker pool.
+Before any worker starts, `on_starting` checks the configuration, so a production start
+without USER_HASH_SECRET (or with an unusable setting) stops with one clear line.
 On SIGTERM each worker stops accepting requests, then `worker_exit` waits for the events it
 already acknowledged to be answered, within `graceful_timeout`.
 """
@@ -13,9 +16,11 @@ import logging
 import os
 import time
 
+from bot.config import ConfigError, load_config
 from bot.logs import ACCESS_FORMAT, log_fields, logging_config
+from bot.privacy import SECRET_VARIABLE
 
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
@@ -33,6 +38,20 @@ preload_app = False
 DRAIN_MARGIN = 4.0
 
 log = logging.getLogger("bot.gunicorn")
+
+
+def on_starting(server) -> None:
+    """Refuse to start on a configuration the app would refuse, before forking workers that would crash."""
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        log_fields(log, "startup_refused", error=str(exc), level=logging.ERROR)
+        # gunicorn prints a RuntimeError from the master as "Error: ..." and exits with 1.
+        raise RuntimeError(f"configuration: {exc}") from None
+    if not config.user_hash_secret:
+        # A local run (production refused above): one random key for every worker of this
+        # server, so a user's hash, handoff and deletion do not depend on which worker answers.
+        os.environ[SECRET_VARIABLE] = config.hash_secret()
 
 
 def worker_exit(server, worker) -> None:

@@ -1,7 +1,9 @@
 """One verified LINE event to at most one reply: claim it, answer it, send it, log one line.
 
 Runs on a worker thread, never inside the webhook request, and knows nothing of Flask.
-An urgent answer whose reply token failed is pushed instead, so it is not lost.
+An urgent answer whose reply token failed is pushed instead, so it is not lost. A reply
+without messages (the chat is with staff) sends nothing. Users appear in the log as the
+same keyed hash the question log uses, never as their LINE id.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from .conversation import Conversation, Reply
 from .dedup import Dedup
 from .line_api import SendResult
 from .line_events import LineEvent
-from .logs import log_fields, pseudonym
+from .logs import log_fields
+from .privacy import hash_user
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ignored, duplicate, answer-failed, replied, reply-failed, pushed, push-failed
+    status: str  # ignored, duplicate, answer-failed, silent, replied, reply-failed, pushed, push-failed
     kind: str | None = None
     entry_id: str | None = None
 
@@ -50,7 +53,7 @@ class EventHandler:
         self.conversation = conversation
         self.sender = sender
         self.dedup = dedup
-        self._user_key = user_key  # keys the user-id pseudonyms in the logs
+        self._user_key = user_key  # USER_HASH_SECRET: log pseudonyms match the question log's user_hash
         self._clock = clock
 
     def __call__(self, event: LineEvent, received_at: float | None = None) -> Outcome:
@@ -60,7 +63,7 @@ class EventHandler:
             "type": event.type,
             "message_type": event.message_type,
             "source": event.source.type or None,
-            "user": pseudonym(event.source.user_id, self._user_key),
+            "user": hash_user(event.source.user_id, self._user_key) if event.source.user_id else None,
             "redelivery": event.redelivery,
             "reason": event.reason,
         }
@@ -74,6 +77,9 @@ class EventHandler:
             record["error"] = type(exc).__name__
             return self._done("answer-failed", record, received_at, level=logging.ERROR)
         record.update(_describe(reply))
+        if not reply.messages:
+            # Handed off to staff: LINE refuses an empty reply, and staff answer in the chat.
+            return self._done("silent", record, received_at, reply)
         result = self.sender.reply(event.reply_token, reply.messages, event_id=event.event_id)
         record.update(request_id=result.request_id, line_status=result.status, error=result.error)
         if result.ok:

@@ -1,13 +1,11 @@
-"""Logging in one place: one-line key=value records, and pseudonyms instead of user ids.
+"""Logging in one place: one-line key=value records.
 
 Application code calls `log_fields(logger, "what_happened", key=value, ...)`; message texts
-and raw LINE user ids never go into a record (use `pseudonym`).
+and raw LINE user ids never go into a record (use `privacy.hash_user`, the question log's key).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import logging.config
 import re
@@ -41,13 +39,6 @@ def format_fields(what: str, **fields: Any) -> str:
 def log_fields(logger: logging.Logger, what: str, *, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
         logger.log(level, format_fields(what, **fields))
-
-
-def pseudonym(user_id: str | None, key: str) -> str | None:
-    """A stable short stand-in for a LINE user id, so logs can be correlated but not traced back."""
-    if not user_id:
-        return None
-    return hmac.new(key.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

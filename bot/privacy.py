@@ -31,7 +31,8 @@ def user_hash_secret(environ: Mapping[str, str] | None = None, *, production: bo
     """`USER_HASH_SECRET` from the environment.
 
     Production refuses to run without it: a secret that changes on restart would make
-    deletion requests miss older rows. A local run gets a random per-process secret.
+    deletion requests miss older rows. A local run gets a random secret (gunicorn's master picks
+    one for all its workers).
     """
     environ = os.environ if environ is None else environ
     secret = environ.get(SECRET_VARIABLE, "").strip()
@@ -42,5 +43,5 @@ def user_hash_secret(environ: Mapping[str, str] | None = None, *, production: bo
             f"{SECRET_VARIABLE} must be set (e.g. to the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`) and kept the same across restarts"
         )
-    log.warning("%s is not set: using a random secret for this process only (fine for local runs)", SECRET_VARIABLE)
+    log.warning("%s is not set: using a random secret until this server stops (fine for local runs)", SECRET_VARIABLE)
     return secrets.token_hex(32)

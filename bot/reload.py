@@ -14,7 +14,7 @@ import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .answering import Answerer
 from .faq import files_version
@@ -23,17 +23,24 @@ from .yamlfile import FaqFileError
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+# Extra checks a new version must pass before it serves: problems as `file:line: error: ...`.
+Validate = Callable[[Answerer], list[str]]
 
 
 class LiveAnswerer:
     """Holds the current `Answerer`; pass `live.current` as Conversation's answerer provider."""
 
     def __init__(self, directory: Path | str, *, interval: float = POLL_SECONDS,
-                 environ: Mapping[str, str] | None = None, start: bool = True) -> None:
-        """Loads the FAQ now (a broken FAQ at start raises `FaqFileError`: nothing to serve)."""
+                 environ: Mapping[str, str] | None = None, start: bool = True,
+                 validate: Validate | None = None) -> None:
+        """Loads the FAQ now (a broken FAQ at start raises `FaqFileError`: nothing to serve).
+
+        `validate` is applied to later versions only; the caller checks the first one itself.
+        """
         self.directory = Path(directory)
         self.interval = interval
         self._environ = None if environ is None else dict(environ)
+        self._validate = validate
         self._answerer = Answerer.from_directory(self.directory, environ=self._environ)
         self._seen = self._answerer.version  # the last content tried, good or bad
         self.last_error: str | None = None
@@ -94,6 +101,9 @@ class LiveAnswerer:
                 return self._reject("\n".join(str(p) for p in exc.problems))
             except (OSError, ValueError) as exc:
                 return self._reject(f"{self.directory}: error: {exc}")
+            problems = self._validate(answerer) if self._validate is not None else []
+            if problems:
+                return self._reject("\n".join(problems))
             previous = self._answerer.version
             self._answerer = answerer  # the swap: one reference assignment
             self.last_error = None
@@ -111,9 +121,38 @@ class LiveAnswerer:
 
     def status(self) -> dict[str, object]:
         """What /healthz shows about the FAQ."""
-        return {
-            "faq_version": self.version,
-            "faq_entries": len(self._answerer.knowledge.entries),
-            "faq_last_reload": self.last_reload.isoformat(timespec="seconds"),
-            "faq_error": self.last_error,
-        }
+        return faq_status(self._answerer, self.last_reload, self.last_error)
+
+
+def faq_status(answerer: Answerer, last_reload: datetime, last_error: str | None) -> dict[str, object]:
+    return {
+        "faq_version": answerer.version,
+        "faq_entries": len(answerer.knowledge.entries),
+        "faq_last_reload": last_reload.isoformat(timespec="seconds"),
+        "faq_error": last_error,
+    }
+
+
+class StaticAnswerer:
+    """One fixed version behind LiveAnswerer's interface: nothing is watched (tests, one-off tools)."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        self._answerer = answerer
+        self.last_error: str | None = None
+        self.last_reload = datetime.now(timezone.utc)
+
+    def current(self) -> Answerer:
+        return self._answerer
+
+    @property
+    def version(self) -> str:
+        return self._answerer.version
+
+    def check_now(self) -> bool:
+        return False
+
+    def stop(self) -> None:
+        pass
+
+    def status(self) -> dict[str, object]:
+        return faq_status(self._answerer, self.last_reload, self.last_error)

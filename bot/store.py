@@ -7,6 +7,7 @@ so that callers can keep answering patients while the database is down.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -407,6 +408,8 @@ class EventClaims:
         self._next_purge = 0.0
 
     def claim(self, event_id: str) -> bool:
+        if len(event_id) > MAX_EVENT_ID:  # LINE's ids are 26 characters; keep any longer one unique
+            event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
         try:
             first = self.store.claim_event(event_id)
         except StoreUnavailable as exc:

@@ -1,6 +1,6 @@
 """The `webhook` blueprint: verify, parse, hand the events to the worker pool, answer at once.
 
-Nothing here waits on LINE's API; the handlers run on the dispatcher's threads.
+Nothing here waits on LINE's API or the database; the handlers run on the dispatcher's threads.
 """
 
 from __future__ import annotations
@@ -23,22 +23,6 @@ bp = Blueprint("webhook", __name__)
 
 def _runtime():
     return current_app.extensions["faqbot"]
-
-
-@bp.get("/healthz")
-def healthz():
-    runtime = _runtime()
-    answerer = runtime.answerer()
-    body = {
-        "status": "ok",
-        "entries": len(answerer.knowledge.entries),
-        "version": answerer.version,
-        "line": "configured" if runtime.configured else "not-configured",
-        "pending": runtime.dispatcher.pending,
-    }
-    if not runtime.dispatcher.accepting:
-        return {**body, "status": "draining"}, 503
-    return body
 
 
 @bp.post("/callback")

@@ -15,6 +15,8 @@ from bot.signature import sign
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
+HASH_SECRET = "test-user-hash-secret"  # USER_HASH_SECRET of the test apps and servers
+STAFF_ID = "C0123456789abcdef0123456789abcdef"  # STAFF_NOTIFY_TO: a LINE group of the clinic's staff
 USER_ID = "U4af4980629000000000000000000abcd"
 GROUP_ID = "C4af4980629000000000000000000abcd"
 ROOM_ID = "R4af4980629000000000000000000abcd"

@@ -1,6 +1,6 @@
 import threading
 
-from bot.dedup import Dedup, MemoryDedup
+from bot.dedup import Dedup, LayeredDedup, MemoryDedup
 
 
 class Clock:
@@ -66,3 +66,32 @@ def test_only_one_of_many_concurrent_claims_wins() -> None:
 def test_memory_dedup_fits_the_interface() -> None:
     dedup: Dedup = MemoryDedup()
     assert dedup.claim("x") is True
+
+
+class Recording:
+    """A shared dedup that remembers what it was asked."""
+
+    def __init__(self, seen: set[str] | None = None) -> None:
+        self.seen = set(seen or ())
+        self.asked: list[str] = []
+
+    def claim(self, event_id: str) -> bool:
+        self.asked.append(event_id)
+        first = event_id not in self.seen
+        self.seen.add(event_id)
+        return first
+
+
+def test_layered_dedup_lets_the_shared_claim_decide_first_sightings() -> None:
+    shared = Recording(seen={"handled-by-another-worker"})
+    dedup = LayeredDedup(MemoryDedup(60), shared)
+    assert dedup.claim("E1") is True
+    assert dedup.claim("handled-by-another-worker") is False
+    assert shared.asked == ["E1", "handled-by-another-worker"]
+
+
+def test_layered_dedup_refuses_a_local_repeat_without_asking_the_shared_one() -> None:
+    shared = Recording()
+    dedup = LayeredDedup(MemoryDedup(60), shared)
+    assert dedup.claim("E1") and not dedup.claim("E1") and not dedup.claim("E1")
+    assert shared.asked == ["E1"]

@@ -6,110 +6,28 @@ Both servers listen on loopback ports chosen at run time; the tests start and st
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 import requests
 
+import gunicorn_server
 from bot.answering import Answerer
 from fake_line import FakeLine
-from line_payloads import SECRET, TOKEN, USER_ID, body, signature, text_event
+from gunicorn_server import Server
+from line_payloads import TOKEN, USER_ID, body, signature, text_event
 
-REPO = Path(__file__).resolve().parent.parent
 REPLY = "/v2/bot/message/reply"
 BOOKING_URL = "https://clinic.example.jp/yoyaku?from=line"
 ACK_BUDGET = 0.2  # seconds the webhook may take to answer, whatever LINE's API does
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def procfile_argv(port: int) -> list[str]:
-    """The Procfile's web: line with $PORT filled in, bound to loopback instead of 0.0.0.0."""
-    (line,) = [l for l in (REPO / "Procfile").read_text().splitlines() if l.startswith("web:")]
-    line = line[len("web:"):].replace("$PORT", str(port)).replace("0.0.0.0:", "127.0.0.1:")
-    argv = shlex.split(line)
-    # The gunicorn installed next to this interpreter (the project's virtualenv).
-    argv[0] = shutil.which(argv[0], path=str(Path(sys.executable).parent)) or argv[0]
-    return argv
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def post(self, raw: bytes, headers: dict[str, str] | None = None) -> tuple[requests.Response, float]:
-        started = time.perf_counter()
-        response = requests.post(f"{self.url}/callback", data=raw, headers={"Content-Type": "application/json", **(headers or {})}, timeout=5)
-        return response, time.perf_counter() - started
-
-    def post_signed(self, raw: bytes) -> tuple[requests.Response, float]:
-        return self.post(raw, {"X-Line-Signature": signature(raw)})
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        return self.process.returncode
-
-
 def start_server(fake: FakeLine, log: Path) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "CLINIC_", "WEBHOOK_", "GUNICORN_"))}
-    env.update(
-        PORT=str(port),
-        LINE_CHANNEL_SECRET=SECRET,
-        LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-        LINE_API_ENDPOINT=fake.url,
-        BOOKING_URL=BOOKING_URL,
-        FAQ_DIR=str(REPO / "faq"),
-        LOG_LEVEL="INFO",
-    )
-    with log.open("wb") as out:
-        process = subprocess.Popen(procfile_argv(port), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        wait_healthy(server)
-    except BaseException:
-        server.stop()
-        raise
-    return server
-
-
-def wait_healthy(server: Server, within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if requests.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or the worker is still booting
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"gunicorn did not become healthy:\n{server.output()}")
+    """The shipped FAQ, with the booking URL from the environment; SQLite next to the log."""
+    return gunicorn_server.start_server(fake, log, BOOKING_URL=BOOKING_URL)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +71,10 @@ def _strings(value):
 
 def test_healthz_reports_the_faq(server: Server, answerer: Answerer) -> None:
     health = requests.get(f"{server.url}/healthz", timeout=5).json()
-    assert health == {"status": "ok", "entries": len(answerer.knowledge.entries), "version": answerer.version, "line": "configured", "pending": 0}
+    last_reload = health.pop("faq_last_reload")
+    assert health == {"status": "ok", "faq_entries": len(answerer.knowledge.entries), "faq_version": answerer.version,
+                      "faq_error": None, "database": "ok", "line": "configured", "staff_notify": "off", "pending": 0}
+    assert last_reload.endswith("+00:00")
 
 
 def test_a_signed_text_event_gets_exactly_one_reply(server: Server, fake: FakeLine, answerer: Answerer) -> None:

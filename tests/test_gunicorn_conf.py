@@ -1,9 +1,11 @@
+import os
 import shlex
 import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
+import pytest
 from flask import Flask
 
 from bot import gunicorn_conf
@@ -22,8 +24,8 @@ def test_the_procfile_runs_this_config_and_the_factory() -> None:
     assert argv[-1] == "bot.webapp:create_app()"
 
 
-def test_settings_for_one_process_with_threads() -> None:
-    assert gunicorn_conf.workers == 1  # in-process de-duplication needs a single process
+def test_settings_for_two_processes_with_threads() -> None:
+    assert gunicorn_conf.workers == 2  # events are claimed in the database, so workers may share them
     assert gunicorn_conf.worker_class == "gthread" and gunicorn_conf.threads >= 2
     assert gunicorn_conf.graceful_timeout > gunicorn_conf.DRAIN_MARGIN
     assert gunicorn_conf.preload_app is False
@@ -47,3 +49,26 @@ def test_worker_exit_finishes_acknowledged_events(make_app: Callable[..., Flask]
 def test_worker_exit_without_an_app_does_nothing() -> None:
     gunicorn_conf.worker_exit(SimpleNamespace(cfg=SimpleNamespace(graceful_timeout=10)), SimpleNamespace(pid=1))
     gunicorn_conf.on_exit(SimpleNamespace())
+
+
+def test_the_master_refuses_a_production_start_without_the_hash_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", "s")
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", "t")
+    monkeypatch.delenv("USER_HASH_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="USER_HASH_SECRET must be set"):
+        gunicorn_conf.on_starting(SimpleNamespace())
+    monkeypatch.setenv("USER_HASH_SECRET", "k")
+    gunicorn_conf.on_starting(SimpleNamespace())
+
+
+def test_a_local_run_shares_one_random_hash_secret_between_its_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "USER_HASH_SECRET"):
+        monkeypatch.setenv(name, "")  # recorded, so what on_starting sets is undone after the test
+        monkeypatch.delenv(name)
+    gunicorn_conf.on_starting(SimpleNamespace())
+    shared = os.environ["USER_HASH_SECRET"]  # inherited by the workers the master forks
+    assert len(shared) == 64
+    gunicorn_conf.on_starting(SimpleNamespace())  # a configured secret is left alone
+    assert os.environ["USER_HASH_SECRET"] == shared

@@ -5,11 +5,12 @@ from typing import Any
 import pytest
 
 from bot.answering import Answerer
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Reply
 from bot.dedup import MemoryDedup
 from bot.handler import EventHandler
 from bot.line_api import SendResult
 from bot.line_events import parse_event
+from bot.privacy import hash_user
 from line_payloads import GROUP_ID, USER_ID, event, text_event
 
 
@@ -119,3 +120,23 @@ def test_the_record_is_one_line_without_text_or_user_id(handler: EventHandler, c
     for expected in (f"event_id={raw['webhookEventId']}", "type=message", "kind=answer", "entry=side-effects", "latency_ms=", "user="):
         assert expected in message
     assert "副作用" not in message and USER_ID not in message and raw["replyToken"] not in message
+
+
+def test_a_reply_without_messages_sends_nothing(answerer: Answerer, sender: StubSender, caplog: pytest.LogCaptureFixture) -> None:
+    class HandedOff:
+        def handle(self, incoming):
+            return Reply([], extra={"kind": "handoff-silent"})
+
+    handler = EventHandler(HandedOff(), sender, MemoryDedup(60), user_key="k")  # type: ignore[arg-type]
+    raw = text_event("副作用はありますか")
+    with caplog.at_level(logging.INFO):
+        outcome = handler(parse_event(raw))
+    assert (outcome.status, outcome.kind) == ("silent", "handoff-silent")
+    assert sender.replies == [] and sender.pushes == []
+    assert f"event_silent event_id={raw['webhookEventId']}" in caplog.text
+
+
+def test_the_user_in_the_log_is_the_question_logs_keyed_hash(handler: EventHandler, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        handler(parse_event(text_event("副作用はありますか")))
+    assert f"user={hash_user(USER_ID, 'k')} " in caplog.text and USER_ID not in caplog.text

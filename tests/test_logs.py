@@ -2,7 +2,7 @@ import io
 import logging
 import re
 
-from bot.logs import configure_logging, format_fields, log_fields, logging_config, pseudonym
+from bot.logs import configure_logging, format_fields, log_fields, logging_config
 
 
 def test_fields_are_key_value_on_one_line() -> None:
@@ -14,13 +14,6 @@ def test_values_with_spaces_quotes_or_newlines_stay_on_one_line() -> None:
     line = format_fields("x", reason='two words "quoted"\nnext')
     assert line == 'x reason="two words \\"quoted\\"\\nnext"'
     assert "\n" not in line
-
-
-def test_pseudonyms_are_stable_short_and_keyed() -> None:
-    assert pseudonym("U123", "k1") == pseudonym("U123", "k1")
-    assert pseudonym("U123", "k1") != pseudonym("U123", "k2")
-    assert re.fullmatch(r"[0-9a-f]{12}", pseudonym("U123", "k1"))
-    assert pseudonym(None, "k") is None
 
 
 def test_log_fields_respects_levels(caplog) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.answering import Answerer
 from bot.check import check_directory
-from bot.reload import LiveAnswerer
+from bot.reload import LiveAnswerer, StaticAnswerer
 from bot.yamlfile import FaqFileError
 
 NEW_ENTRY = """
@@ -173,3 +173,24 @@ def test_status_for_healthz(live: LiveAnswerer, faq_copy: Path) -> None:
     append(faq_copy / "entries.yaml", BROKEN)
     live.check_now()
     assert live.status()["faq_error"] == live.last_error
+
+
+def test_a_version_the_validator_refuses_is_rejected_and_the_last_good_one_serves(faq_copy: Path) -> None:
+    def no_secret_word(answerer: Answerer) -> list[str]:
+        found = answerer.answer(NEW_QUESTION).entry_id == "reload-test-topic"
+        return [f"{faq_copy / 'entries.yaml'}: error: the test topic is not allowed"] if found else []
+
+    live = LiveAnswerer(faq_copy, start=False, validate=no_secret_word)
+    version = live.version
+    append(faq_copy / "entries.yaml", NEW_ENTRY)
+    assert live.check_now() is False
+    assert live.version == version and live.last_error.endswith("error: the test topic is not allowed")
+
+
+def test_a_static_provider_serves_one_version_with_the_same_status_shape(answerer: Answerer, faq_copy: Path) -> None:
+    static = StaticAnswerer(answerer)
+    assert static.current() is answerer and static.check_now() is False
+    live = LiveAnswerer(faq_copy, start=False)
+    assert static.status().keys() == live.status().keys()
+    assert static.status()["faq_version"] == answerer.version and static.status()["faq_error"] is None
+    static.stop()

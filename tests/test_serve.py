@@ -17,7 +17,7 @@ def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list:
     calls: list = []
     monkeypatch.setattr(cli, "exec_web", lambda argv, cwd: calls.append((argv, cwd)))
     monkeypatch.chdir(tmp_path)
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PORT", "WEBHOOK_WORKERS"):
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PORT", "WEBHOOK_WORKERS", "USER_HASH_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return calls
 
@@ -50,7 +50,7 @@ def test_serve_binds_loopback_without_line_credentials(started: list) -> None:
 
 
 def test_serve_binds_all_interfaces_on_port_with_credentials(started: list) -> None:
-    env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "PORT": "5050"}
+    env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "PORT": "5050", "USER_HASH_SECRET": "k"}
     result = CliRunner().invoke(cli.main, ["serve"], env=env)
     assert result.exit_code == 0, result.output
     ((argv, _),) = started
@@ -61,6 +61,12 @@ def test_serve_options_override(started: list) -> None:
     CliRunner().invoke(cli.main, ["serve", "--port", "9001", "--host", "127.0.0.2"])
     ((argv, _),) = started
     assert argv[argv.index("--bind") + 1] == "127.0.0.2:9001"
+
+
+def test_serve_refuses_production_without_the_hash_secret(started: list) -> None:
+    result = CliRunner().invoke(cli.main, ["serve"], env={"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"})
+    assert result.exit_code == 1 and started == []
+    assert "USER_HASH_SECRET must be set" in result.output
 
 
 def test_serve_reports_bad_settings_clearly(started: list) -> None:

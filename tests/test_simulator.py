@@ -326,8 +326,8 @@ def test_register_simulator_follows_the_line_credentials_and_token(
         assert status == (403 if token_needed else 200)
 
 
-def test_the_real_app_factory_runtime_answers_through_the_simulator(sim_answerer: Answerer) -> None:
-    app = create_app({}, answerer=sim_answerer)  # no LINE credentials: the factory turns the simulator on
+def test_the_real_app_factory_runtime_answers_through_the_simulator(sim_answerer: Answerer, tmp_path) -> None:
+    app = create_app({"DATA_DIR": str(tmp_path)}, answerer=sim_answerer)  # no LINE credentials: the factory turns the simulator on
     try:
         data = app.test_client().post(API, json={"type": "text", "text": "ニキビに効く?"}).get_json()
         assert (data["why"]["kind"], data["why"]["entry_id"]) == ("answer", "acne")
@@ -364,8 +364,8 @@ def test_handoff_and_the_question_log_see_simulated_users(sim_answerer: Answerer
     ]
 
 
-def test_the_site_root_leads_to_the_simulator(sim_answerer: Answerer) -> None:
-    app = create_app({}, answerer=sim_answerer)
+def test_the_site_root_leads_to_the_simulator(sim_answerer: Answerer, tmp_path) -> None:
+    app = create_app({"DATA_DIR": str(tmp_path)}, answerer=sim_answerer)
     try:
         response = app.test_client().get("/")
         assert response.status_code == 302 and response.headers["Location"].endswith("/simulator/")
@@ -373,8 +373,9 @@ def test_the_site_root_leads_to_the_simulator(sim_answerer: Answerer) -> None:
         app.extensions["faqbot"].close(1)
 
 
-def test_with_line_credentials_the_simulator_is_off_unless_a_token_is_set(sim_answerer: Answerer) -> None:
-    credentials = {"LINE_CHANNEL_SECRET": "s" * 32, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40}
+def test_with_line_credentials_the_simulator_is_off_unless_a_token_is_set(sim_answerer: Answerer, tmp_path) -> None:
+    credentials = {"LINE_CHANNEL_SECRET": "s" * 32, "LINE_CHANNEL_ACCESS_TOKEN": "t" * 40,
+                   "DATA_DIR": str(tmp_path), "USER_HASH_SECRET": "k" * 32}
     app = create_app(credentials, answerer=sim_answerer)
     try:
         assert app.test_client().get("/simulator/").status_code == 404

@@ -175,6 +175,13 @@ def test_event_claims_adapter_has_the_dedup_interface(store: Store) -> None:
     assert claims.claim("e1") is False
 
 
+def test_event_claims_keep_an_overlong_id_unique(store: Store) -> None:
+    claims = EventClaims(store)
+    long_a, long_b = "A" * 300, "A" * 299 + "B"
+    assert claims.claim(long_a) and claims.claim(long_b)
+    assert not claims.claim(long_a) and not claims.claim(long_b)
+
+
 def test_concurrent_threads_claiming_one_event_get_exactly_one_true(store: Store) -> None:
     store.create_schema()
     threads = 8

@@ -55,8 +55,8 @@ def test_replacing_the_answerer_reaches_the_conversation(app: Flask, answerer: A
     assert runtime.conversation.answerer is other
 
 
-def test_create_app_reads_the_faq_directory_and_clinic_settings_from_the_environment(faq_copy) -> None:
-    app = create_app({"FAQ_DIR": str(faq_copy), "BOOKING_URL": "https://clinic.example.jp/yoyaku"})
+def test_create_app_reads_the_faq_directory_and_clinic_settings_from_the_environment(faq_copy, tmp_path) -> None:
+    app = create_app({"FAQ_DIR": str(faq_copy), "BOOKING_URL": "https://clinic.example.jp/yoyaku", "DATA_DIR": str(tmp_path / "data")})
     try:
         answerer = app.extensions["faqbot"].answerer()
         assert answerer.knowledge.directory == faq_copy
@@ -69,7 +69,7 @@ def test_create_app_without_arguments_reads_the_process_environment_and_dotenv(t
     (tmp_path / ".env").write_text(f"FAQ_DIR={faq_copy}\nBOOKING_URL=https://from-dotenv.example.jp/\nCLINIC_PHONE=03-1111-2222\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOOKING_URL", "https://from-env.example.jp/")
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "DATABASE_URL", "DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     app = create_app()
     try:
@@ -91,8 +91,9 @@ def test_bad_numbers_in_the_environment_stop_startup(answerer: Answerer) -> None
         create_app({"WEBHOOK_WORKERS": "many"}, answerer=answerer)
 
 
-def test_config_object_is_accepted(answerer: Answerer, fake_line: FakeLine) -> None:
-    app = create_app(Config(channel_secret=SECRET, access_token="t", api_endpoint=fake_line.url), answerer=answerer)
+def test_config_object_is_accepted(answerer: Answerer, fake_line: FakeLine, tmp_path) -> None:
+    config = Config(channel_secret=SECRET, access_token="t", api_endpoint=fake_line.url, user_hash_secret="k", data_dir=tmp_path)
+    app = create_app(config, answerer=answerer)
     try:
         assert app.extensions["faqbot"].configured
     finally:
@@ -106,8 +107,10 @@ def test_healthz_reports_entries_and_version(client: FlaskClient, answerer: Answ
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["status"] == "ok"
-    assert response.json["entries"] == len(answerer.knowledge.entries)
-    assert response.json["version"] == answerer.version
+    assert response.json["faq_entries"] == len(answerer.knowledge.entries)
+    assert response.json["faq_version"] == answerer.version
+    assert response.json["faq_error"] is None
+    assert response.json["database"] == "ok"
     assert response.json["line"] == "configured"
 
 
@@ -119,8 +122,8 @@ def test_healthz_says_draining_after_shutdown_began(app: Flask, client: FlaskCli
 # --- without LINE credentials ------------------------------------------------------------
 
 
-def test_without_credentials_the_app_starts_and_callback_says_not_configured(answerer: Answerer, fake_line: FakeLine) -> None:
-    app = create_app({"LINE_API_ENDPOINT": fake_line.url}, answerer=answerer)
+def test_without_credentials_the_app_starts_and_callback_says_not_configured(answerer: Answerer, fake_line: FakeLine, tmp_path) -> None:
+    app = create_app({"LINE_API_ENDPOINT": fake_line.url, "DATA_DIR": str(tmp_path)}, answerer=answerer)
     client = app.test_client()
     try:
         raw = body(text_event("料金"))
