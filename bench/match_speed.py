@@ -1,12 +1,13 @@
 """How fast is one answer?  `answer()` against a bare rapidfuzz extractOne over the same phrasings.
 
 Run:  .venv/bin/python bench/match_speed.py            (real FAQ + 10,000 phrasings)
-      .venv/bin/python bench/match_speed.py --sizes 10000 100000
+      .venv/bin/python bench/match_speed.py --sizes 1000 10000 100000   (the growth curve)
 
 For each FAQ size it prints the median time of one `Answerer.answer()` call and of one
 `rapidfuzz.process.extractOne(question, phrasings, scorer=fuzz.ratio)` over the same
 phrasings (already normalised, so the baseline does the least possible work), their ratio,
-and the process's peak memory. Larger FAQs are synthesised from the real one: each new
+the time to load the FAQ, and the memory the loaded FAQ takes (growth of the process's
+resident set while it loads). Larger FAQs are synthesised from the real one: each new
 entry takes a real entry's phrasings with a distinct suffix, so the index grows the way a
 staff-extended FAQ would.
 """
@@ -70,6 +71,12 @@ def synthesise(faq_dir: Path, target_phrasings: int, out_dir: Path) -> Path:
     return out_dir
 
 
+def rss_mb() -> float:
+    """Current resident set size of this process, in MB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def median_seconds(call, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -98,24 +105,27 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
+    before = rss_mb()
     start = time.perf_counter()
     real = Answerer.from_directory(REPO / "faq")
     load = time.perf_counter() - start
-    rows.append(("real FAQ", len(real.knowledge.entries), *measure(real, args.repeats), load))
+    rows.append(("real FAQ", len(real.knowledge.entries), *measure(real, args.repeats), load, rss_mb() - before))
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             faq = synthesise(REPO / "faq", size, Path(tmp) / f"faq-{size}")
+            before = rss_mb()
             start = time.perf_counter()
             grown = Answerer.from_directory(faq)
             load = time.perf_counter() - start
-            rows.append((f"{size:,} phrasings", len(grown.knowledge.entries), *measure(grown, max(5, args.repeats // 3)), load))
+            grown_mb = rss_mb() - before
+            rows.append((f"{size:,} phrasings", len(grown.knowledge.entries), *measure(grown, max(5, args.repeats // 3)), load, grown_mb))
             del grown
 
-    print(f"{'FAQ':<20}{'entries':>8}{'phrasings':>10}{'answer() ms':>13}{'extractOne ms':>15}{'ratio':>7}{'load s':>8}")
-    for name, entries, phrasings, ours, bare, load in rows:
-        print(f"{name:<20}{entries:>8}{phrasings:>10}{ours * 1000:>13.3f}{bare * 1000:>15.3f}{ours / bare:>7.1f}{load:>8.2f}")
+    print(f"{'FAQ':<20}{'entries':>8}{'phrasings':>10}{'answer() ms':>13}{'extractOne ms':>15}{'ratio':>7}{'load s':>8}{'memory MB':>11}")
+    for name, entries, phrasings, ours, bare, load, memory in rows:
+        print(f"{name:<20}{entries:>8}{phrasings:>10}{ours * 1000:>13.3f}{bare * 1000:>15.3f}{ours / bare:>7.1f}{load:>8.2f}{memory:>11.0f}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak_mb:.0f} MB")
+    print(f"peak RSS of this process: {peak_mb:.0f} MB (the real FAQ's memory includes SudachiPy's dictionary)")
 
 
 if __name__ == "__main__":
