@@ -7,6 +7,7 @@ stop mattering and only the words that carry meaning are left.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -54,6 +55,15 @@ _STOP_WORDS = frozenset(
     "どんな どう どの どれ どういう こんな そんな 何 なに なん 色々 いろいろ 様々 さまざま "
     "大丈夫 平気 問題 可能 本当 ほんと 駄目 だめ 治療 施術 注射 点滴 クリニック 当院 病院 受ける 打つ".split()
 )
+
+
+@functools.cache
+def sudachi_dictionary() -> Dictionary:
+    """SudachiPy's dictionary, loaded once per process: every FAQ reload shares it.
+
+    It is read-only and takes tens of MB, so a fresh copy per reload would only cost memory.
+    """
+    return Dictionary(dict="core")
 
 
 def fold_kana(text: str) -> str:
@@ -182,7 +192,7 @@ class Normaliser:
 
     def __init__(self, synonyms: SynonymTable) -> None:
         self.synonyms = synonyms
-        self._dictionary = Dictionary(dict="core")
+        self._dictionary = sudachi_dictionary()
         self._local = threading.local()  # SudachiPy tokenizers are not thread-safe
         self._spelling_targets: list[str] = []
         self._known_katakana: set[str] = set()

@@ -75,3 +75,10 @@ def test_content_words_and_unknown_names(answerer) -> None:
     words = answerer.normaliser.normalise("ボトックスの料金").words
     assert [w.base for w in words if w.concept] == ["料金"]
     assert any(w.surface == "ボトックス" and w.foreign_script for w in words)
+
+
+def test_reloads_share_one_sudachi_dictionary(answerer, faq_copy) -> None:
+    from bot.answering import Answerer
+
+    again = Answerer.from_directory(faq_copy)
+    assert again.normaliser._dictionary is answerer.normaliser._dictionary
