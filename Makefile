@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check eval bench clean
+.PHONY: install run test check eval bench bench-load clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/match_speed.py
+
+# Webhook load against the SDK-pattern baseline (docs/benchmarks.md); ARGS=--quick for ~2 minutes.
+bench-load: install
+	$(BIN)/python bench/webhook_load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
