@@ -32,7 +32,7 @@ class Config:
     # The variables clinic settings are overridden from (BOOKING_URL, CLINIC_PHONE, ...).
     environ: Mapping[str, str] = field(default_factory=dict)
     max_body_bytes: int = 1_000_000  # LINE's bodies are a few KB even with many events
-    workers: int = 4
+    workers: int = 16  # reply threads mostly wait on LINE: 4 could not keep up with a 1.5 s API (docs/benchmarks.md)
     queue_size: int = 200
     dedup_ttl: float = 24 * 3600.0
     api_connect_timeout: float = 3.0
