@@ -91,6 +91,12 @@ def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
 
 
 _KATAKANA = re.compile(r"[ァ-ヺー]")
+# A message that is only a cry of distress (くるしい, 助けて, 痛い…) is someone in trouble now.
+_SHORT_DISTRESS = re.compile(
+    fold_kana(r"(?:息|いき)?(?:が)?(?:苦しい|くるしい|くるし|苦し|痛い|いたい|いたたた|つらい|辛い|しんどい|助けて|たすけて|やばい|死にそう|しにそう)(?:です|っ|よ|ー)*"),
+    re.IGNORECASE,
+)
+_NOT_WORDS = re.compile(r"[\s\W_]+")
 _ROMAJI_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -99,13 +105,17 @@ def _with_romaji_read(text: str) -> str:
     """A message with no Japanese script is checked as typed and read as romaji (iki ga kurushii)."""
     if _JAPANESE.search(text) or not _ROMAJI_WORD.search(text):
         return text
-    return text + "\n" + _ROMAJI_WORD.sub(lambda m: jaconv.alphabet2kana(m.group(0).lower()), text)
+    # Japanese runs its words together: iki ga kurushii is read as いきがくるしい.
+    kana = "".join(jaconv.alphabet2kana(word.lower()) for word in _ROMAJI_WORD.findall(text))
+    return text + "\n" + kana
 
 
 def is_urgent(text: str) -> bool:
     """True when the message describes a reaction that is happening."""
     text = unicodedata.normalize("NFKC", text)
     text = _with_romaji_read(text)
+    if _SHORT_DISTRESS.fullmatch(fold_kana(_NOT_WORDS.sub("", text))):
+        return True
     folded = fold_kana(text)
     offset = 0
     for sentence in _SENTENCE_END.split(folded):
