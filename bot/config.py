@@ -160,3 +160,23 @@ def read_environment(environ: Mapping[str, str] | None = None, dotenv: Path | No
 
 def load_config(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Config:
     return Config.from_environ(read_environment(environ, dotenv))
+
+
+def check_faq_dir(config: Config) -> None:
+    """Refuse to serve without usable FAQ files: a `ConfigError` naming the folder (and each problem).
+
+    Reads and validates the files (not the matching index), so a start with FAQ_DIR pointing
+    nowhere stops in a moment with one line, before any worker boots.
+    """
+    from .faq import load_knowledge  # the YAML loader is not needed to read the settings
+    from .yamlfile import FaqFileError
+
+    directory = config.faq_dir
+    if not directory.is_dir():
+        raise ConfigError(f"FAQ directory not found: {directory} (set FAQ_DIR to the folder with entries.yaml, "
+                          "synonyms.yaml and settings.yaml)")
+    try:
+        load_knowledge(directory, environ=dict(config.environ))
+    except FaqFileError as exc:
+        raise ConfigError(f"the FAQ files in {directory} have errors (run 'faqbot check'):\n{exc}") from None
+
