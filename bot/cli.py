@@ -11,7 +11,7 @@ import click
 
 from .answering import Answer, Answerer
 from .check import check_directory
-from .config import ConfigError, load_config
+from .config import ConfigError, check_faq_dir, load_config
 from .evaluation import EvalFileError, evaluate, format_report, read_cases, unknown_ids
 from .paths import default_faq_dir
 from .report import JST, build_report, csv_bytes, format_text
@@ -31,6 +31,8 @@ faq_dir_option = click.option(
 
 
 def _answerer(faq_dir: Path) -> Answerer:
+    if not faq_dir.is_dir():
+        raise click.ClickException(f"FAQ directory not found: {faq_dir} (give --faq-dir or set FAQ_DIR)")
     try:
         return Answerer.from_directory(faq_dir)
     except FaqFileError as exc:
@@ -295,6 +297,7 @@ def serve(port: int, host: str | None) -> None:
     """
     try:
         config = load_config()
+        check_faq_dir(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if host is None:

@@ -35,6 +35,9 @@ class Config:
     workers: int = 16  # reply threads mostly wait on LINE: 4 could not keep up with a 1.5 s API (docs/benchmarks.md)
     queue_size: int = 200
     dedup_ttl: float = 24 * 3600.0
+    # How long a claimed event that was never completed (its worker was killed) stays with that
+    # worker before a redelivery of it is answered; keep it above `longest_event`.
+    event_lease: float = 90.0
     api_connect_timeout: float = 3.0
     api_timeout: float = 10.0  # reply tokens live about a minute; a hung call must not eat it
     push_attempts: int = 3
@@ -51,6 +54,13 @@ class Config:
     @property
     def line_configured(self) -> bool:
         return bool(self.channel_secret and self.access_token)
+
+    @property
+    def longest_event(self) -> float:
+        """Seconds LINE's API can hold one event: the reply, then an urgent message's push attempts."""
+        call = self.api_connect_timeout + self.api_timeout
+        backoff = sum(self.push_backoff * 2**attempt for attempt in range(self.push_attempts - 1))
+        return call * (1 + self.push_attempts) + backoff
 
     @property
     def production(self) -> bool:
@@ -92,6 +102,7 @@ class Config:
         number("WEBHOOK_WORKERS", "workers", int, 1)
         number("WEBHOOK_QUEUE_SIZE", "queue_size", int, 1)
         number("DEDUP_TTL_SECONDS", "dedup_ttl", float, 1)
+        number("EVENT_LEASE_SECONDS", "event_lease", float, 1)
         number("LINE_API_CONNECT_TIMEOUT", "api_connect_timeout", float, 0.01)
         number("LINE_API_TIMEOUT", "api_timeout", float, 0.01)
         number("LINE_PUSH_ATTEMPTS", "push_attempts", int, 1)
@@ -149,3 +160,23 @@ def read_environment(environ: Mapping[str, str] | None = None, dotenv: Path | No
 
 def load_config(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Config:
     return Config.from_environ(read_environment(environ, dotenv))
+
+
+def check_faq_dir(config: Config) -> None:
+    """Refuse to serve without usable FAQ files: a `ConfigError` naming the folder (and each problem).
+
+    Reads and validates the files (not the matching index), so a start with FAQ_DIR pointing
+    nowhere stops in a moment with one line, before any worker boots.
+    """
+    from .faq import load_knowledge  # the YAML loader is not needed to read the settings
+    from .yamlfile import FaqFileError
+
+    directory = config.faq_dir
+    if not directory.is_dir():
+        raise ConfigError(f"FAQ directory not found: {directory} (set FAQ_DIR to the folder with entries.yaml, "
+                          "synonyms.yaml and settings.yaml)")
+    try:
+        load_knowledge(directory, environ=dict(config.environ))
+    except FaqFileError as exc:
+        raise ConfigError(f"the FAQ files in {directory} have errors (run 'faqbot check'):\n{exc}") from None
+

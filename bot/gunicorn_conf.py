@@ -4,8 +4,9 @@ Two worker processes by default: webhook events are claimed in the database, so 
 redelivered event is answered once whichever worker (or instance) receives it, and one
 worker busy loading a FAQ edit or restarting leaves the other answering. Threads give each
 process its concurrency; replies are sent from the app's own worker pool.
-Before any worker starts, `on_starting` checks the configuration, so a production start
-without USER_HASH_SECRET (or with an unusable setting) stops with one clear line.
+Before any worker starts, `on_starting` checks the configuration and the FAQ files, so a
+production start without USER_HASH_SECRET, with an unusable setting or with FAQ_DIR pointing
+nowhere stops with one clear line (exit status 1) instead of workers failing to boot.
 On SIGTERM each worker stops accepting requests, then `worker_exit` waits for the events it
 already acknowledged to be answered, within `graceful_timeout`.
 """
@@ -16,7 +17,7 @@ import logging
 import os
 import time
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, check_faq_dir, load_config
 from bot.logs import ACCESS_FORMAT, log_fields, logging_config
 from bot.privacy import SECRET_VARIABLE
 
@@ -44,6 +45,7 @@ def on_starting(server) -> None:
     """Refuse to start on a configuration the app would refuse, before forking workers that would crash."""
     try:
         config = load_config()
+        check_faq_dir(config)
     except ConfigError as exc:
         log_fields(log, "startup_refused", error=str(exc), level=logging.ERROR)
         # gunicorn prints a RuntimeError from the master as "Error: ..." and exits with 1.

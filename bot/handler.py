@@ -4,6 +4,9 @@ Runs on a worker thread, never inside the webhook request, and knows nothing of 
 An urgent answer whose reply token failed is pushed instead, so it is not lost. A reply
 without messages (the chat is with staff) sends nothing. Users appear in the log as the
 same keyed hash the question log uses, never as their LINE id.
+
+The claim is completed once the event is handled, whatever the outcome; only a worker that
+dies mid-event leaves it open, for a redelivery to take over after the lease (`EventClaims`).
 """
 
 from __future__ import annotations
@@ -71,6 +74,14 @@ class EventHandler:
             return self._done("ignored", record, received_at)
         if event.event_id and not self.dedup.claim(event.event_id):
             return self._done("duplicate", record, received_at)
+        try:
+            return self._answer(event, record, received_at)
+        finally:
+            if event.event_id:
+                self.dedup.complete(event.event_id)
+
+    def _answer(self, event: LineEvent, record: dict[str, Any], received_at: float) -> Outcome:
+        assert event.incoming is not None and event.reply_token is not None
         try:
             reply = self.conversation.handle(event.incoming)
         except Exception as exc:  # a broken answer must not lose the record of the event

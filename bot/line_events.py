@@ -9,6 +9,7 @@ is tapped); never in standby mode, and never for unfollow, unsend, leave and the
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,9 @@ POSTBACK_DATA_MAX = 300
 DUMMY_REPLY_TOKENS = frozenset({"0" * 32, "f" * 32})
 # A bare "@bot" in a group is a hello: answer it the way the core answers a greeting.
 BARE_MENTION_TEXT = "こんにちは"
+# JSON may escape a lone surrogate ("\ud800"); it is no character, and nothing downstream
+# (UTF-8 for the database and LINE's API, hashing, the tokenizer) can encode it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PayloadError(ValueError):
@@ -146,7 +150,7 @@ def strip_spans(text: str, spans: list[tuple[int, int]]) -> str:
     leaves the text alone when neither reading finds the mention.
     """
     for index, length in sorted(spans, reverse=True):
-        units = text.encode("utf-16-le")
+        units = text.encode("utf-16-le", "surrogatepass")  # a lone surrogate is one unit, as LINE counts
         piece = units[2 * index: 2 * (index + length)].decode("utf-16-le", errors="replace")
         if piece.startswith("@"):
             text = (units[: 2 * index] + units[2 * (index + length):]).decode("utf-16-le", errors="replace")
@@ -162,5 +166,5 @@ def _dict(raw: dict, key: str) -> dict:
 
 def _text(raw: dict, key: str) -> str | None:
     value = raw.get(key)
-    return value if isinstance(value, str) and value else None
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) and value else None
 

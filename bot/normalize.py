@@ -22,11 +22,15 @@ from sudachipy import Dictionary, SplitMode
 # text line up with the original text.
 _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
-# Emoji, pictographs, symbols and punctuation all become a separator.
+# Emoji, pictographs, symbols and punctuation all become a separator; so do lone surrogates
+# (JSON may carry "\ud800"), which are no text and which SudachiPy cannot encode.
 _SEPARATORS = re.compile(
     r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2000-\u206f\u2190-\u2bff"
-    r"\U0001f000-\U0001faff\ufe0f\u200d!-/:-@\[-`{-~・…]+"
+    r"\U0001f000-\U0001faff\ufe0f\u200d\ud800-\udfff!-/:-@\[-`{-~・…]+"
 )
+# The most a text is read for: SudachiPy refuses more than 49,149 bytes at once, and longer
+# texts only cost time (the answerer matches a message's first 1,000 characters anyway).
+MAX_CHARS = 10_000
 # Laughter and trailing noise: 笑, www, ｗｗｗ (already folded by NFKC).
 _LAUGHTER = re.compile(r"(?:(?<=[^a-z])|^)w{2,}|笑+|\(笑\)")
 _REPEATED_LONG_VOWEL = re.compile(r"[ー〜~]{2,}")
@@ -226,7 +230,7 @@ class Normaliser:
         return tokenizer
 
     def normalise(self, text: str) -> Normalised:
-        text = clean(text)
+        text = clean(text)[:MAX_CHARS]
         text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
         other_topics = self.synonyms.other_topics_in(text)

@@ -25,8 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-# Upgrades from version N-1 to N, run in order at start; add one here with each schema change.
+SCHEMA_VERSION = 2
+# Upgrades from version N-1 to N, run in order at start, as `function(connection, tables)`;
+# add one with each schema change (they are defined at the end of this module).
 MIGRATIONS: dict[int, Any] = {}
 SQLITE_FILE = "faqbot.sqlite3"
 DEFAULT_DATA_DIR = "data"
@@ -99,7 +100,8 @@ def _tables(metadata: sa.MetaData) -> SimpleNamespace:
         events=sa.Table(
             "processed_events", metadata,
             sa.Column("event_id", sa.String(MAX_EVENT_ID), primary_key=True),
-            sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+            sa.Column("created_at", sa.DateTime, nullable=False, index=True),  # when it was (last) claimed
+            sa.Column("completed_at", sa.DateTime),  # NULL while the worker that claimed it is still on it
         ),
         handoff=sa.Table(
             "handoff", metadata,
@@ -210,7 +212,7 @@ class Store:
             log.warning("database schema version %s is newer than this code's %s", current, SCHEMA_VERSION)
             return
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[version](conn)
+            MIGRATIONS[version](conn, self._t)
             conn.execute(table.update().where(table.c.id == 1).values(version=version))
             log.info("database schema migrated to version %s", version)
 
@@ -337,19 +339,37 @@ class Store:
 
     # -- webhook deduplication ------------------------------------------------------------
 
-    def claim_event(self, event_id: str, now: datetime | None = None) -> bool:
-        """True the first time an event id is seen, by any worker or instance; False after."""
+    def claim_event(self, event_id: str, now: datetime | None = None, *, lease: timedelta | None = None) -> bool:
+        """True the first time an event id is seen, by any worker or instance; False after.
+
+        With `lease`, a claim never marked complete (`complete_event`) is taken over once it is
+        older than `lease`: the worker that made it stopped (killed, crashed) before finishing.
+        Only one of several workers asking at once gets it.
+        """
         if not event_id or len(event_id) > MAX_EVENT_ID:
             raise ValueError(f"event id must be 1 to {MAX_EVENT_ID} characters")
-        statement = (
-            self._insert(self._t.events)
-            .values(event_id=event_id, created_at=_to_db(now or utcnow()))
-            .on_conflict_do_nothing(index_elements=["event_id"])
-        )
+        now = _to_db(now or utcnow())
+        table = self._t.events
+        statement = self._insert(table).values(event_id=event_id, created_at=now).on_conflict_do_nothing(index_elements=["event_id"])
         with self._begin() as conn:
             # An INSERT's rowcount is only kept when asked for; 0 means the id was there.
-            result = conn.execute(statement, execution_options={"preserve_rowcount": True})
-            return result.rowcount == 1
+            if conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount == 1:
+                return True
+            if lease is None:
+                return False
+            abandoned = table.c.completed_at.is_(None) & (table.c.created_at <= now - lease)
+            taken = conn.execute(table.update().where(table.c.event_id == event_id, abandoned).values(created_at=now)).rowcount == 1
+        if taken:
+            log.warning("event %s: its claim was never completed and is older than %ss; taking it over",
+                        event_id, round(lease.total_seconds()))
+        return taken
+
+    def complete_event(self, event_id: str, now: datetime | None = None) -> bool:
+        """The worker that claimed `event_id` is done with it (answered or not): no one takes it over."""
+        table = self._t.events
+        statement = table.update().where(table.c.event_id == event_id).values(completed_at=_to_db(now or utcnow()))
+        with self._begin() as conn:
+            return conn.execute(statement).rowcount == 1
 
     # -- handoff to staff -----------------------------------------------------------------
 
@@ -393,25 +413,29 @@ def _candidate_pair(candidate: Any) -> tuple[str, float]:
 
 
 class EventClaims:
-    """Webhook deduplication over the store: `claim(event_id) -> bool`, True the first time.
+    """Webhook deduplication over the store: `claim(event_id) -> bool`, True the first time,
+    and `complete(event_id)` once the claimant is done with it.
 
-    Old event ids are purged hourly. With `fail_open` (the default) an unreachable database
-    counts as "first time": answering a redelivered event twice beats never answering.
+    A claim left incomplete for `lease` (its worker was killed mid-event) goes to the next
+    delivery of the event; None keeps every claim for good. Old event ids are purged hourly.
+    With `fail_open` (the default) an unreachable database counts as "first time": answering a
+    redelivered event twice beats never answering.
     """
 
     def __init__(self, store: Store, *, window: timedelta = EVENT_WINDOW,
-                 purge_every: timedelta = timedelta(hours=1), fail_open: bool = True) -> None:
+                 purge_every: timedelta = timedelta(hours=1), fail_open: bool = True,
+                 lease: timedelta | None = None) -> None:
         self.store = store
         self.window = window
         self.purge_every = purge_every
         self.fail_open = fail_open
+        self.lease = lease
         self._next_purge = 0.0
 
     def claim(self, event_id: str) -> bool:
-        if len(event_id) > MAX_EVENT_ID:  # LINE's ids are 26 characters; keep any longer one unique
-            event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+        event_id = _event_key(event_id)
         try:
-            first = self.store.claim_event(event_id)
+            first = self.store.claim_event(event_id, lease=self.lease)
         except StoreUnavailable as exc:
             if not self.fail_open:
                 raise
@@ -424,3 +448,31 @@ class EventClaims:
             except StoreUnavailable as exc:
                 log.warning("could not purge old event ids (%s)", exc)
         return first
+
+    def complete(self, event_id: str) -> None:
+        try:
+            self.store.complete_event(_event_key(event_id))
+        except StoreUnavailable as exc:
+            # The claim stays open: a later delivery may take it over after the lease.
+            log.warning("event %s: cannot record it as completed (%s)", event_id, exc)
+
+
+def _event_key(event_id: str) -> str:
+    """LINE's ids are 26 characters; any longer one is kept unique by its hash."""
+    if len(event_id) > MAX_EVENT_ID:
+        return "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
+    return event_id
+
+
+def _add_completed_at(conn: sa.Connection, tables: SimpleNamespace) -> None:
+    """Version 2: `processed_events.completed_at`; events claimed before count as completed."""
+    table = tables.events
+    columns = {c["name"] for c in sa.inspect(conn).get_columns(table.name, schema=table.schema)}
+    if "completed_at" not in columns:  # another SQLite worker may have added it a moment ago
+        name = conn.dialect.identifier_preparer.format_table(table)
+        kind = sa.DateTime().compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE {name} ADD COLUMN completed_at {kind}"))
+    conn.execute(table.update().where(table.c.completed_at.is_(None)).values(completed_at=table.c.created_at))
+
+
+MIGRATIONS[2] = _add_completed_at

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable, Mapping
 
 from flask import Flask
@@ -24,7 +25,7 @@ from flask import Flask
 from .answering import Answerer
 from .config import Config, ConfigError, load_config
 from .conversation import Conversation
-from .dedup import Dedup, LayeredDedup, MemoryDedup
+from .dedup import Dedup, LayeredDedup, MemoryDedup, complete_claim
 from .dispatcher import Dispatcher
 from .faq import SETTINGS_FILE
 from .handler import EventHandler
@@ -120,7 +121,12 @@ def build_runtime(config: Config, answerer: Answerer | None = None, *, store: St
     _prepare(store)
     dispatcher = Dispatcher(workers=config.workers, capacity=config.queue_size)
     # A repeat this process saw is refused without a query; the database decides the rest.
-    dedup = LayeredDedup(MemoryDedup(config.dedup_ttl), EventClaims(store))
+    dedup = LayeredDedup(MemoryDedup(config.dedup_ttl), EventClaims(store, lease=timedelta(seconds=config.event_lease)))
+    if config.event_lease < config.longest_event:
+        # A live worker may still be on an event when its claim is taken over: the reply token
+        # then works only once, but an urgent message could be pushed twice.
+        log_fields(log, "event_lease_short", event_lease=config.event_lease, longest_event=config.longest_event,
+                   level=logging.WARNING)
     line = _line_api(config) if config.line_configured else None
     notifier = None
     if config.staff_notify_to and line is not None:
@@ -176,6 +182,9 @@ class _CurrentDedup:
 
     def claim(self, event_id: str) -> bool:
         return self._runtime.dedup.claim(event_id)
+
+    def complete(self, event_id: str) -> None:
+        complete_claim(self._runtime.dedup, event_id)
 
 
 def settings_problems(answerer: Answerer) -> list[str]:

@@ -1,4 +1,9 @@
-"""A fake LINE Messaging API on loopback: records every request, answers as scripted."""
+"""A fake LINE Messaging API on loopback: records every request, answers as scripted.
+
+With `single_use_reply_tokens`, it keeps LINE's rule that a reply token works once: a reply
+that LINE acted on (a 2xx answer, even one that reaches the client late or never) uses the
+token up, and a later reply with it gets 400 "Invalid reply token".
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class Behaviour:
     status: int = 200
     body: Any = None  # JSON body; None means LINE's usual success body
     delay: float = 0.0  # seconds before answering; "hangs" are long delays
+    close: bool = False  # after the delay, drop the connection without any response
 
 
 @dataclass
@@ -25,8 +31,11 @@ class Recorded:
     headers: dict[str, str]  # lower-case names
     body: bytes
     request_id: str
+    peer_port: int = 0  # the client's local port: which process sent it (see /proc/net/tcp)
     status: int | None = None  # set when the answer is sent
     answered_at: float | None = None
+    closed: bool = False  # the connection was dropped without a response
+    accepted: bool = False  # LINE acted on it (a 2xx), whether or not the client saw the answer
 
     @property
     def json(self) -> Any:
@@ -34,6 +43,8 @@ class Recorded:
 
 
 SUCCESS = {"sentMessages": [{"id": "1", "quoteToken": "q"}]}
+REPLY_PATH = "/v2/bot/message/reply"
+INVALID_REPLY_TOKEN = Behaviour(400, {"message": "Invalid reply token"})
 
 
 @dataclass
@@ -41,6 +52,7 @@ class FakeLine:
     """Start with `start()`, point LINE_API_ENDPOINT at `url`, stop with `stop()`."""
 
     delay: float = 0.0  # default for requests without a scripted behaviour
+    single_use_reply_tokens: bool = False
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -48,6 +60,7 @@ class FakeLine:
         self._lock = threading.Condition()
         self._release = threading.Event()
         self._ids = itertools.count(1)
+        self._used_tokens: set[str] = set()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -88,6 +101,7 @@ class FakeLine:
         with self._lock:
             self.requests.clear()
             self._scripts.clear()
+            self._used_tokens.clear()
 
     def to(self, path: str) -> list[Recorded]:
         with self._lock:
@@ -97,7 +111,7 @@ class FakeLine:
         """Block until `count` requests (to `path`) arrived (and were answered)."""
 
         def ready() -> list[Recorded] | None:
-            found = [r for r in self.requests if (path is None or r.path == path) and (not answered or r.status is not None)]
+            found = [r for r in self.requests if (path is None or r.path == path) and (not answered or r.status is not None or r.closed)]
             return found if len(found) >= count else None
 
         with self._lock:
@@ -107,14 +121,31 @@ class FakeLine:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
-        record = Recorded("POST", handler.path, {k.lower(): v for k, v in handler.headers.items()}, body, f"req-{next(self._ids)}")
+        record = Recorded("POST", handler.path, {k.lower(): v for k, v in handler.headers.items()}, body,
+                          f"req-{next(self._ids)}", peer_port=handler.client_address[1])
         with self._lock:
             self.requests.append(record)
-            script = self._scripts.get(handler.path)
-            behaviour = script.pop(0) if script else Behaviour(delay=self.delay)
+            token = self._reply_token(record)
+            if token is not None and token in self._used_tokens:
+                behaviour = INVALID_REPLY_TOKEN
+            else:
+                script = self._scripts.get(handler.path)
+                behaviour = script.pop(0) if script else Behaviour(delay=self.delay)
+                if 200 <= behaviour.status < 300 and not behaviour.close:
+                    # LINE acts on a request when it takes it; the answer may come late or never.
+                    record.accepted = True
+                    if token is not None:
+                        self._used_tokens.add(token)
             self._lock.notify_all()
         if behaviour.delay:
             self._release.wait(behaviour.delay)
+        if behaviour.close:
+            with self._lock:
+                record.closed = True
+                record.answered_at = time.monotonic()
+                self._lock.notify_all()
+            handler.close_connection = True  # no status line, no headers: the client sees EOF
+            return
         payload = json.dumps(SUCCESS if behaviour.body is None and behaviour.status < 300 else behaviour.body or {}).encode()
         # Recorded before the bytes go out, so a client that has its answer always finds it here.
         with self._lock:
@@ -130,3 +161,12 @@ class FakeLine:
             handler.wfile.write(payload)
         except OSError:
             pass  # the client timed out and went away
+
+    def _reply_token(self, record: Recorded) -> str | None:
+        if not self.single_use_reply_tokens or record.path != REPLY_PATH:
+            return None
+        try:
+            token = json.loads(record.body).get("replyToken")
+        except (ValueError, AttributeError):
+            return None
+        return token if isinstance(token, str) else None

@@ -24,7 +24,7 @@ from line_payloads import HASH_SECRET, SECRET, TOKEN, signature
 
 REPO = Path(__file__).resolve().parent.parent
 # Variables of the bot: removed from the inherited environment so only the test's values count.
-BOT_PREFIXES = ("LINE_", "CLINIC_", "WEBHOOK_", "GUNICORN_", "FAQ_", "PURGE_", "DEDUP_")
+BOT_PREFIXES = ("LINE_", "CLINIC_", "WEBHOOK_", "GUNICORN_", "FAQ_", "PURGE_", "DEDUP_", "EVENT_")
 BOT_VARIABLES = {"BOOKING_URL", "MENU_URL", "DATABASE_URL", "DATA_DIR", "USER_HASH_SECRET", "STAFF_NOTIFY_TO",
                  "WEB_CONCURRENCY", "PORT", "LOG_LEVEL"}
 

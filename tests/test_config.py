@@ -35,10 +35,18 @@ def test_numbers() -> None:
     assert (config.workers, config.queue_size, config.api_timeout, config.dedup_ttl) == (2, 10, 1.5, 60.0)
 
 
+def test_the_default_event_lease_outlasts_the_longest_event() -> None:
+    config = Config.from_environ({})
+    # The reply, then an urgent message's three push attempts, with the default timeouts.
+    assert config.longest_event == (3 + 10) * 4 + 0.5 + 1.0
+    assert config.event_lease > config.longest_event
+    assert Config.from_environ({"EVENT_LEASE_SECONDS": "3"}).event_lease == 3.0
+
+
 @pytest.mark.parametrize(
     "name, value",
     [("WEBHOOK_WORKERS", "two"), ("WEBHOOK_WORKERS", "0"), ("LINE_API_TIMEOUT", "-1"), ("WEBHOOK_MAX_BODY_BYTES", "10"),
-     ("LINE_API_ENDPOINT", "api.line.me")],
+     ("LINE_API_ENDPOINT", "api.line.me"), ("EVENT_LEASE_SECONDS", "0.5")],
 )
 def test_unusable_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):

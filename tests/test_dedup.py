@@ -95,3 +95,23 @@ def test_layered_dedup_refuses_a_local_repeat_without_asking_the_shared_one() ->
     dedup = LayeredDedup(MemoryDedup(60), shared)
     assert dedup.claim("E1") and not dedup.claim("E1") and not dedup.claim("E1")
     assert shared.asked == ["E1"]
+
+
+def test_layered_dedup_asks_again_about_an_event_the_shared_claim_refused() -> None:
+    """Another worker's claim may be one it never completes (killed): a later redelivery here
+    must reach the database, which hands the claim over once its lease ran out."""
+    shared = Recording(seen={"claimed-by-a-worker-that-died"})
+    dedup = LayeredDedup(MemoryDedup(60), shared)
+    assert dedup.claim("claimed-by-a-worker-that-died") is False
+    shared.seen.discard("claimed-by-a-worker-that-died")  # the lease ran out
+    assert dedup.claim("claimed-by-a-worker-that-died") is True
+    assert dedup.claim("claimed-by-a-worker-that-died") is False  # now this process's own
+    assert shared.asked == ["claimed-by-a-worker-that-died"] * 2
+
+
+def test_memory_dedup_release_forgets_a_claim() -> None:
+    dedup = MemoryDedup(60)
+    assert dedup.claim("E1") and not dedup.claim("E1")
+    dedup.release("E1")
+    dedup.release("never-claimed")
+    assert dedup.claim("E1") and len(dedup) == 1

@@ -1,4 +1,5 @@
 import os
+import re
 import shlex
 import time
 from pathlib import Path
@@ -72,3 +73,11 @@ def test_a_local_run_shares_one_random_hash_secret_between_its_workers(monkeypat
     assert len(shared) == 64
     gunicorn_conf.on_starting(SimpleNamespace())  # a configured secret is left alone
     assert os.environ["USER_HASH_SECRET"] == shared
+
+
+def test_the_master_refuses_to_start_without_the_faq_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER_HASH_SECRET", "k")
+    monkeypatch.setenv("FAQ_DIR", str(tmp_path / "missing"))
+    with pytest.raises(RuntimeError, match="^configuration: FAQ directory not found: " + re.escape(str(tmp_path / "missing"))):
+        gunicorn_conf.on_starting(SimpleNamespace())

@@ -140,3 +140,38 @@ def test_the_user_in_the_log_is_the_question_logs_keyed_hash(handler: EventHandl
     with caplog.at_level(logging.INFO):
         handler(parse_event(text_event("副作用はありますか")))
     assert f"user={hash_user(USER_ID, 'k')} " in caplog.text and USER_ID not in caplog.text
+
+
+class CompletingDedup(MemoryDedup):
+    """Remembers which claims were completed."""
+
+    def __init__(self) -> None:
+        super().__init__(60)
+        self.completed: list[str] = []
+
+    def complete(self, event_id: str) -> None:
+        self.completed.append(event_id)
+
+
+@pytest.mark.parametrize("reply_result", [SendResult(True, 200), SendResult(False, None, "timeout"), SendResult(False, 401, "unauthorized")],
+                         ids=["replied", "timeout", "unauthorized"])
+def test_the_claim_is_completed_once_the_event_is_handled(answerer: Answerer, sender: StubSender, reply_result: SendResult) -> None:
+    sender.reply_result = reply_result
+    dedup = CompletingDedup()
+    handler = EventHandler(Conversation(lambda: answerer), sender, dedup, user_key="k")
+    raw = text_event("副作用はありますか")
+    handler(parse_event(raw))
+    assert dedup.completed == [raw["webhookEventId"]]
+    handler(parse_event(raw))  # a duplicate is not this worker's claim to complete
+    handler(parse_event(event("unfollow", reply=False)))
+    assert dedup.completed == [raw["webhookEventId"]]
+
+
+def test_a_claim_is_completed_when_answering_failed(sender: StubSender) -> None:
+    def broken():
+        raise RuntimeError("core")
+
+    dedup = CompletingDedup()
+    raw = text_event("副作用")
+    assert EventHandler(Conversation(broken), sender, dedup, user_key="k")(parse_event(raw)).status == "answer-failed"
+    assert dedup.completed == [raw["webhookEventId"]]

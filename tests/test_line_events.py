@@ -200,3 +200,19 @@ def test_bodies_that_are_not_payloads_raise(raw: bytes) -> None:
 
 def test_the_verify_request_has_no_events() -> None:
     assert parse_body(b'{"destination":"U1","events":[]}') == []
+
+
+def test_lone_surrogates_in_any_field_are_replaced() -> None:
+    """JSON may escape a lone surrogate; UTF-8 (database, hashing, LINE's API) cannot hold it."""
+    raw = text_event("料金\ud800", webhook_event_id="01HX\udfff", source={"type": "user", "userId": "U\ud800"})
+    parsed = parse_body(json.dumps({"events": [raw]}).encode())[0]
+    assert parsed.event_id == "01HX\ufffd" and parsed.source.user_id == "U\ufffd"
+    assert parsed.incoming is not None and parsed.incoming.text == "料金\ufffd"
+
+
+def test_a_mention_in_text_with_a_lone_surrogate_is_removed() -> None:
+    """strip_spans encoded to UTF-16 strictly: /callback answered 500 (found by test_properties)."""
+    raw = text_event("@Bot\ud800 料金", chat="group", mention=[{"index": 0, "length": 4, "type": "user", "isSelf": True}])
+    parsed = parse_body(json.dumps({"events": [raw]}).encode())[0]
+    assert parsed.incoming is not None and parsed.incoming.text == "\ufffd 料金".strip()
+    assert strip_spans("@Bot\ud800x", [(0, 4)]) == "\ufffdx"

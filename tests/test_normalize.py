@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from bot.normalize import SynonymTable, clean, fold_kana
@@ -82,3 +84,23 @@ def test_reloads_share_one_sudachi_dictionary(answerer, faq_copy) -> None:
 
     again = Answerer.from_directory(faq_copy)
     assert again.normaliser._dictionary is answerer.normaliser._dictionary
+
+
+def test_lone_surrogates_are_separators_not_a_crash(answerer) -> None:
+    """JSON can carry "\\ud800"; SudachiPy raised UnicodeEncodeError on it (found by test_properties)."""
+    n = answerer.normaliser
+    assert clean("副作用\ud800は\udfff") == "副作用 は"
+    assert n.normalise("副作用\ud800はありますか").surface == n.normalise("副作用 はありますか").surface
+    assert answerer.answer("\ud800副作用はありますか").kind == answerer.answer("副作用はありますか").kind
+
+
+def test_a_text_longer_than_the_tokenizer_reads_is_normalised_up_to_max_chars(answerer) -> None:
+    """SudachiPy refuses over 49,149 bytes at once (300 KB here raised SudachiError), and synonym
+    matching over 100,000 characters took minutes; the normaliser reads MAX_CHARS of it."""
+    from bot.normalize import MAX_CHARS
+
+    started = time.monotonic()
+    assert answerer.normaliser.normalise("あ" * 100_000).surface
+    assert len(answerer.normaliser.normalise("副作用" * 33_334).surface) <= MAX_CHARS
+    assert time.monotonic() - started < 10
+    assert MAX_CHARS >= 5000  # FAQ answers (at most 5,000 characters) are read whole

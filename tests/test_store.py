@@ -80,7 +80,7 @@ def test_pending_migrations_run_in_order_at_start(store: Store, monkeypatch: pyt
     with store.engine.begin() as conn:
         conn.execute(table.update().values(version=store_module.SCHEMA_VERSION - 1))
     ran = []
-    monkeypatch.setitem(store_module.MIGRATIONS, store_module.SCHEMA_VERSION, lambda conn: ran.append(conn))
+    monkeypatch.setitem(store_module.MIGRATIONS, store_module.SCHEMA_VERSION, lambda conn, tables: ran.append(conn))
     store.create_schema()
     assert len(ran) == 1
     assert store.schema_version() == store_module.SCHEMA_VERSION
@@ -180,6 +180,86 @@ def test_event_claims_keep_an_overlong_id_unique(store: Store) -> None:
     long_a, long_b = "A" * 300, "A" * 299 + "B"
     assert claims.claim(long_a) and claims.claim(long_b)
     assert not claims.claim(long_a) and not claims.claim(long_b)
+
+
+LEASE = timedelta(seconds=90)
+
+
+def test_a_claim_never_completed_is_taken_over_after_the_lease(store: Store) -> None:
+    assert store.claim_event("E-killed", now=NOW, lease=LEASE) is True  # its worker dies before completing
+    assert store.claim_event("E-killed", now=NOW + LEASE - timedelta(seconds=1), lease=LEASE) is False
+    assert store.claim_event("E-killed", now=NOW + LEASE, lease=LEASE) is True  # the redelivery gets it
+    # The taker holds a fresh lease; without a lease nothing is ever taken over.
+    assert store.claim_event("E-killed", now=NOW + LEASE + timedelta(seconds=1), lease=LEASE) is False
+    assert store.claim_event("E-killed", now=NOW + timedelta(days=1)) is False
+
+
+def test_a_completed_claim_is_never_taken_over(store: Store) -> None:
+    assert store.claim_event("E-done", now=NOW, lease=LEASE) is True
+    assert store.complete_event("E-done", now=NOW + timedelta(seconds=2)) is True
+    assert store.claim_event("E-done", now=NOW + timedelta(days=1), lease=LEASE) is False
+    assert store.complete_event("E-never-claimed") is False
+
+
+def test_an_abandoned_claim_goes_to_exactly_one_of_the_workers_asking_at_once(store: Store) -> None:
+    store.create_schema()
+    threads = 8
+    for round_ in range(3):
+        event_id = f"abandoned-{round_}"
+        assert store.claim_event(event_id, now=NOW, lease=LEASE)
+        barrier = threading.Barrier(threads)
+        results: list[bool] = []
+        lock = threading.Lock()
+
+        def claim() -> None:
+            barrier.wait()
+            outcome = store.claim_event(event_id, now=NOW + 2 * LEASE, lease=LEASE)
+            with lock:
+                results.append(outcome)
+
+        workers = [threading.Thread(target=claim) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+        assert sorted(results) == [False] * (threads - 1) + [True]
+
+
+def test_event_claims_complete_and_take_over_through_the_dedup_interface(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    claims = EventClaims(store, lease=timedelta(seconds=1))
+    long_id = "L" * 300
+    assert claims.claim("e1") and claims.claim(long_id)
+    claims.complete("e1")
+    claims.complete(long_id)
+    assert store.claim_event("e1", now=datetime.now(timezone.utc) + timedelta(hours=1), lease=timedelta(seconds=1)) is False
+    assert claims.claim("e2")
+    time.sleep(1.1)  # e2's worker "died": never completed
+    with caplog.at_level(logging.WARNING):
+        assert claims.claim("e2") is True and claims.claim(long_id) is False
+    assert "event e2: its claim was never completed" in caplog.text
+
+
+def test_event_claims_cannot_complete_while_the_database_is_down(down_store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        EventClaims(down_store, lease=LEASE).complete("E1")  # logged, never raised
+    assert "event E1: cannot record it as completed (database unavailable" in caplog.text
+
+
+def test_a_version_1_database_is_migrated_and_its_claims_count_as_completed(store: Store) -> None:
+    v1 = sa.MetaData(schema=store._metadata.schema)
+    version = sa.Table("schema_version", v1, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                       sa.Column("version", sa.Integer, nullable=False))
+    events = sa.Table("processed_events", v1, sa.Column("event_id", sa.String(128), primary_key=True),
+                      sa.Column("created_at", sa.DateTime, nullable=False, index=True))
+    with store.engine.begin() as conn:
+        v1.create_all(conn)
+        conn.execute(version.insert().values(id=1, version=1))
+        conn.execute(events.insert().values(event_id="handled-by-version-1", created_at=NOW.replace(tzinfo=None)))
+    store.create_schema()
+    store.create_schema()  # a second worker finds it done
+    assert store.schema_version() == 2 == store_module.SCHEMA_VERSION
+    assert store.claim_event("handled-by-version-1", now=NOW + timedelta(hours=1), lease=LEASE) is False
+    assert store.claim_event("new-event", lease=LEASE) is True
 
 
 def test_concurrent_threads_claiming_one_event_get_exactly_one_true(store: Store) -> None:
