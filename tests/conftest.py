@@ -104,6 +104,14 @@ def down_store():
     store = Store("postgresql://postgres@127.0.0.1:9/test", connect_timeout=2)
     yield store
     store.close()
+@pytest.fixture(scope="module")
+def module_fake() -> Iterator[FakeLine]:
+    """One fake Messaging API for a whole test module (its e2e servers start once)."""
+    fake = FakeLine().start()
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
 def fake_line() -> Iterator[FakeLine]:
     fake = FakeLine().start()

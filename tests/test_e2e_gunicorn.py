@@ -31,13 +31,6 @@ def start_server(fake: FakeLine, log: Path) -> Server:
 
 
 @pytest.fixture(scope="module")
-def module_fake() -> Iterator[FakeLine]:
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
 def server(module_fake: FakeLine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(module_fake, tmp_path_factory.mktemp("gunicorn") / "server.log")
     yield server

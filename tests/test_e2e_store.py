@@ -37,13 +37,6 @@ BROKEN_YAML = "- id: broken-entry\n  question: [unclosed\n"
 RELOAD_BUDGET = 2.0  # seconds from saving a file to answering from it
 
 
-@pytest.fixture(scope="module")
-def module_fake() -> Iterator[FakeLine]:
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 def fake(module_fake: FakeLine) -> Iterator[FakeLine]:
     module_fake.reset()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -25,7 +24,7 @@ from bot.smalltalk import smalltalk_kind, strip_smalltalk
 from bot.urgent import is_urgent
 from bot.webapp import create_app
 from fake_line import FakeLine
-from line_payloads import HASH_SECRET, SECRET, TOKEN, body, event, media_event, post_signed, postback_event, settle, signature, text_event
+from line_payloads import HASH_SECRET, SECRET, TOKEN, body, event, media_event, post_signed, postback_event, settle, text_event
 from test_message_limits import accepted_by_the_sdk, problems
 
 pytestmark = pytest.mark.timeout(60)
@@ -267,13 +266,6 @@ class Records(logging.Handler):
 
     def messages(self, logger: str | None = None) -> list[str]:
         return [r.getMessage() for r in self.records if logger is None or r.name == logger]
-
-
-@pytest.fixture(scope="module")
-def module_fake() -> Iterator[FakeLine]:
-    fake = FakeLine().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture(scope="module")

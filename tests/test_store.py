@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -201,27 +202,33 @@ def test_a_completed_claim_is_never_taken_over(store: Store) -> None:
     assert store.complete_event("E-never-claimed") is False
 
 
+def claim_at_once(threads: int, claim: Callable[[], bool]) -> list[bool]:
+    """Run `claim` in `threads` threads released together; their results."""
+    barrier = threading.Barrier(threads)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        outcome = claim()
+        with lock:
+            results.append(outcome)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    return results
+
+
 def test_an_abandoned_claim_goes_to_exactly_one_of_the_workers_asking_at_once(store: Store) -> None:
     store.create_schema()
     threads = 8
     for round_ in range(3):
         event_id = f"abandoned-{round_}"
         assert store.claim_event(event_id, now=NOW, lease=LEASE)
-        barrier = threading.Barrier(threads)
-        results: list[bool] = []
-        lock = threading.Lock()
-
-        def claim() -> None:
-            barrier.wait()
-            outcome = store.claim_event(event_id, now=NOW + 2 * LEASE, lease=LEASE)
-            with lock:
-                results.append(outcome)
-
-        workers = [threading.Thread(target=claim) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=30)
+        results = claim_at_once(threads, lambda: store.claim_event(event_id, now=NOW + 2 * LEASE, lease=LEASE))
         assert sorted(results) == [False] * (threads - 1) + [True]
 
 
@@ -266,21 +273,7 @@ def test_concurrent_threads_claiming_one_event_get_exactly_one_true(store: Store
     store.create_schema()
     threads = 8
     for round_ in range(5):
-        barrier = threading.Barrier(threads)
-        results: list[bool] = []
-        lock = threading.Lock()
-
-        def claim() -> None:
-            barrier.wait()
-            outcome = store.claim_event(f"same-event-{round_}")
-            with lock:
-                results.append(outcome)
-
-        workers = [threading.Thread(target=claim) for _ in range(threads)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=30)
+        results = claim_at_once(threads, lambda round_=round_: store.claim_event(f"same-event-{round_}"))
         assert sorted(results) == [False] * (threads - 1) + [True]
 
 
