@@ -31,6 +31,8 @@ _SEPARATORS = re.compile(
 # The most a text is read for: SudachiPy refuses more than 49,149 bytes at once, and longer
 # texts only cost time (the answerer matches a message's first 1,000 characters anyway).
 MAX_CHARS = 10_000
+# Zero-width spaces, joiners, direction marks, soft hyphens: invisible, so they join words.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Laughter and trailing noise: 笑, www, ｗｗｗ (already folded by NFKC).
 _LAUGHTER = re.compile(r"(?:(?<=[^a-z])|^)w{2,}|笑+|\(笑\)")
 _REPEATED_LONG_VOWEL = re.compile(r"[ー〜~]{2,}")
@@ -76,8 +78,8 @@ def fold_kana(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFKC, lower case, emoji/punctuation to spaces, long vowels squeezed."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """NFKC, lower case, invisible characters dropped, emoji/punctuation to spaces, long vowels squeezed."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     text = _LAUGHTER.sub(" ", text)
     text = _SEPARATORS.sub(" ", text)
     text = _REPEATED_LONG_VOWEL.sub("ー", text)

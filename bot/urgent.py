@@ -91,6 +91,8 @@ def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
 
 
 _KATAKANA = re.compile(r"[ァ-ヺー]")
+# Zero-width and other invisible format characters would split a symptom word (息\u200b苦しい).
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # A message that is only a cry of distress (くるしい, 助けて, 痛い…) is someone in trouble now.
 _SHORT_DISTRESS = re.compile(
     fold_kana(r"(?:息|いき)?(?:が)?(?:苦しい|くるしい|くるし|苦し|痛い|いたい|いたたた|つらい|辛い|しんどい|助けて|たすけて|やばい|死にそう|しにそう)(?:です|っ|よ|ー)*"),
@@ -112,7 +114,7 @@ def _with_romaji_read(text: str) -> str:
 
 def is_urgent(text: str) -> bool:
     """True when the message describes a reaction that is happening."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _with_romaji_read(text)
     if _SHORT_DISTRESS.fullmatch(fold_kana(_NOT_WORDS.sub("", text))):
         return True

@@ -104,3 +104,8 @@ def test_a_text_longer_than_the_tokenizer_reads_is_normalised_up_to_max_chars(an
     assert len(answerer.normaliser.normalise("副作用" * 33_334).surface) <= MAX_CHARS
     assert time.monotonic() - started < 10
     assert MAX_CHARS >= 5000  # FAQ answers (at most 5,000 characters) are read whole
+
+
+def test_invisible_characters_do_not_split_words(answerer) -> None:
+    n = answerer.normaliser
+    assert n.normalise("副\u200b作用\ufeffは?").surface == n.normalise("副作用は?").surface

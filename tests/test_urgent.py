@@ -19,6 +19,7 @@ URGENT = [
     "息くるしい　さっき注射した",
     "くるしい",  # a cry of distress on its own
     "iki ga kurushii",
+    "息\u200b苦しいです",  # a zero-width space inside the word
     "めまいがして立てません",
     "吐き気が止まらない",
     "エクソソームについて質問です。昨日受けたんですが、顔が腫れて痛いです。",
