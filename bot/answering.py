@@ -30,6 +30,10 @@ _ASKING = re.compile(
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 
 
+# The word the normaliser puts for 何ですか / どういうもの / って何: a request for a definition.
+DEFINITION = "とは"
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -121,17 +125,31 @@ class Answerer:
         may hold the topic (ニキビが出ます。エクソソームで改善できますか?).
         """
         whole = self.match(text)
-        if whole[0].band == "answer" or whole[0].best is None:
+        if whole[0].best is None:
             return whole
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2:
             return whole
         asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
+        if whole[0].band == "answer":
+            # "What is X?" asks for a definition whatever the context says (友達が受けて
+            # きれいになった。そもそもエクソソームって何?): that sentence decides.
+            if asking and self._asks_definition(asking[-1]):
+                result = self.match(asking[-1])
+                if result[0].band == "answer":
+                    return result
+            return whole
         for sentence in reversed(asking):
             result = self.match(sentence)
             if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
                 return result
         return whole
+
+    def _asks_definition(self, sentence: str) -> bool:
+        """幹細胞って何? — a definition asked, and no FAQ word but the name (とは別物 compares)."""
+        words = self.normaliser.normalise(sentence).words
+        concepts = [w.base for w in words if w.concept]
+        return DEFINITION in concepts and all(c == DEFINITION or c in self.index.anchors for c in concepts)
 
     def answer_entry(self, entry_id: str) -> Answer | None:
         """The answer for an entry chosen from a chip or button (postback)."""

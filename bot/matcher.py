@@ -30,6 +30,13 @@ from .settings import Thresholds
 INTENT_WEIGHTS = {"とは": 0.5}
 # A noun right before one of these names a treatment or product (美白注射, 鍼治療).
 _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|薬|剤|さぷり|くりーむ|まっさーじ|れーざー)"
+# A noun right before one of these is what the patient wants treated or used on (がんに効く,
+# 犬にも使える): when the FAQ never names it, the question is about something it does not cover.
+# (Only after に: 髪が薄くなって is read as 髪が効果, which is about the FAQ's own topic.)
+_TARGET_AFTER = r"(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|使え|つかえ|使用)"
+# FAQ words that name a property of something (its origin, price, ingredients): in
+# 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
+_ATTRIBUTES = frozenset(fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回"))
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 # Generic nouns that say nothing about the topic (the question is still about the FAQ).
@@ -61,6 +68,9 @@ class Scored:
     word_backed: bool  # the best entry shares a word with the question, not only characters
     anchored: bool  # the question names this FAQ's treatment (エクソソーム, 上清液…)
     unknown_names: tuple[str, ...] = ()  # katakana/Latin nouns the FAQ never uses (ミノキシジル)
+    unknown_targets: tuple[str, ...] = ()  # unknown nouns the treatment is asked to work on (がんに効く)
+    unknown_nouns: int = 0  # content nouns the FAQ never uses
+    concepts: int = 0  # distinct FAQ words (synonym groups) in the question
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,21 @@ class FaqIndex:
         words = {"w:" + w.base for w in query.words}
         backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
         anchored = any(w.base in self.anchors for w in query.words)
-        return Scored(candidates, backed, anchored, self.unknown_names(query))
+        unknown = [w for w in query.words if w.noun and not self._known(w)]
+        targets = tuple(
+            w.surface for w in unknown if re.search(re.escape(fold_kana(w.surface)) + _TARGET_AFTER, query.surface)
+        )
+        concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
+        owners = 0
+        for word, following in zip(query.words, query.words[1:]):
+            if word in unknown and following.base in _ATTRIBUTES and re.search(
+                re.escape(fold_kana(word.surface)) + r"(?:の|は|って)(?:今|いま)?" + re.escape(fold_kana(following.surface)), query.surface
+            ):
+                owners += 1  # 肉じゃがの作り方: the FAQ word belongs to something else
+        return Scored(candidates, backed, anchored, self.unknown_names(query), targets, owners, concepts)
+
+    def _known(self, word) -> bool:
+        return word.concept or word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary
 
     def unknown_names(self, query: Normalised) -> tuple[str, ...]:
         """Nouns the FAQ never uses that name what the question is about.
@@ -278,7 +302,16 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     closest = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score)
     if other_topic and not scored.anchored:
         return Match("fallback", closest)
-    may_answer = scored.word_backed and not other_topic and (scored.anchored or not scored.unknown_names)
+    # One FAQ word among words the FAQ never uses (肉じゃがの作り方, 日経平均はいくら) is a
+    # question about something else that happens to share a word.
+    lone_word = not scored.anchored and scored.unknown_nouns > 0 and scored.concepts <= 1
+    may_answer = (
+        scored.word_backed
+        and not other_topic
+        and not scored.unknown_targets
+        and not lone_word
+        and (scored.anchored or not scored.unknown_names)
+    )
     if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
     if best.score >= thresholds.suggest_score:

@@ -24,8 +24,9 @@ _KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 # Emoji, pictographs, symbols and punctuation all become a separator; so do lone surrogates
 # (JSON may carry "\ud800"), which are no text and which SudachiPy cannot encode.
+# CJK punctuation, but not 々 〆 〇 〻, which are parts of words (点々, 色々, 〇〇クリニック).
 _SEPARATORS = re.compile(
-    r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2000-\u206f\u2190-\u2bff"
+    r"[\s\u3000-\u3004\u3008-\u303a\u303c-\u303f\uff01-\uff0f\uff1a-\uff20\u2000-\u206f\u2190-\u2bff"
     r"\U0001f000-\U0001faff\ufe0f\u200d\ud800-\udfff!-/:-@\[-`{-~・…]+"
 )
 # The most a text is read for: SudachiPy refuses more than 49,149 bytes at once, and longer

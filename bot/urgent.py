@@ -30,6 +30,8 @@ _SEVERE = [
     r"血が止まらな", r"出血が止まらな", r"119", r"救急",
     r"息し(?:づら|ずら|にく)", r"息が(?:つら|辛)", r"ぐったり", r"反応がな", r"呼びかけ", r"目が(?:開かな|あかな)",
     r"たすけて", r"助けて",
+    # The room spinning or the sight going dark is dizziness or fainting, however it is put.
+    r"目の前が(?:真っ暗|まっくら|暗|白く|ちかちか|ぐるぐる|回|まわ|ゆが|歪)", r"目が(?:回|まわ)", r"立って(?:い)?られな", r"立てな",
 ]
 # Messages in English: a few words a frightened patient would use.
 _ENGLISH_SEVERE = (
@@ -40,7 +42,7 @@ _ENGLISH_SEVERE = (
 _ENGLISH_MODERATE = r"itch|rash|pain|hurts?\b|fever|dizz|nause|vomit|bleed|red(?:ness)?\b|bruis"
 _MODERATE = [
     r"じんましん", r"蕁麻疹", r"発疹", r"湿疹", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
-    r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ",
+    r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ", r"ぐるぐる",
     r"吐き気", r"はきけ", r"吐きそう", r"はきそう", r"嘔吐", r"吐い", r"はいちゃ", r"気持ち悪", r"きもちわる",
     r"高熱", r"(?:3[7-9]|4[0-2])(?:\.\d)?度", r"熱が(?:出|で|ある|あり|下がらな|さがらな)", r"発熱", r"熱っぽ", r"熱を持", r"熱をも", r"熱い",
     r"膿", r"うみが", r"化膿", r"ただれ",
@@ -48,7 +50,7 @@ _MODERATE = [
     # In kana, いたい must follow a particle or adverb: 伺いたい and もらいたい are not pain.
     r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
-    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫", r"頭が?痛", r"頭痛",
+    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫(?!外)",  # 紫外線 is sunlight, not a bruise r"頭が?痛", r"頭痛",
 ]
 SEVERE = re.compile("|".join([fold_kana(p) for p in _SEVERE] + [_ENGLISH_SEVERE]), re.IGNORECASE)
 MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MODERATE]), re.IGNORECASE)
@@ -78,6 +80,12 @@ _NOW = re.compile(
 _MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら|打った|受けた|した後|したあと)"))
 _HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性)"))
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
+# Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
+# 出る人っていますか asks about other people.
+_NOT_NOW = [
+    (re.compile(fold_kana(r"(?:てしまっ|ちゃっ|じゃっ)たら")), "たら"),
+    (re.compile(fold_kana(r"(人|ひと|方|かた)って(いる|います)")), r"\1\2"),
+]
 
 
 def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
@@ -132,6 +140,8 @@ def is_urgent(text: str) -> bool:
         moderate = _found(MODERATE, sentence, original)
         if not severe and not moderate:
             continue
+        for pattern, replacement in _NOT_NOW:
+            sentence = pattern.sub(replacement, sentence)
         now = _NOW.search(sentence) is not None or (
             _MAYBE_NOW.search(sentence) is not None and _HYPOTHETICAL.search(sentence) is None
         )

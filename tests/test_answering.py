@@ -169,6 +169,14 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "花粉症の注射ってやってますか",  # another service
         "別のクリニックのエクソソームの方が安いって聞いた",  # comparison with another clinic
         "ヒアルロン酸注射の料金は",
+        "エクソソームはがんに効きますか",  # a disease the FAQ says nothing about
+        "エクソソームは犬や猫にも使えますか",
+        "エクソソームで花粉症は治りますか",  # treating an allergy, not reacting to the treatment
+        "肉じゃがの作り方を教えて",  # 作り方 is the origin question only for the treatment
+        "日経平均は今いくら？",
+        "週末どこか遊びに行きたいなー",
+        "ビタミンC点滴ってシワに効くの？",
+        "〇〇美容外科のほうがエクソソーム安いって聞いたんですけど本当？",
     ],
 )
 def test_questions_about_something_else_are_never_answered(answerer: Answerer, question: str) -> None:
@@ -179,3 +187,14 @@ def test_a_long_message_is_not_answered_from_its_context_sentence(answerer: Answ
     # The question sentence alone would match the general beauty entry; the topic is in the context.
     result = answerer.answer("生理前になるとニキビが出ます。エクソソームで改善できますか？")
     assert result.entry_id in (None, "acne")
+
+
+def test_a_definition_question_is_answered_whatever_its_context(answerer: Answerer) -> None:
+    # The context praises the result; the question asks what the thing is.
+    result = answerer.answer(
+        "友達が最近エクソソームの施術を受けたらしくて、肌がすごくきれいになってました。そもそもエクソソームってどういうものなんでしょうか？"
+    )
+    assert (result.kind, result.entry_id) == ("answer", "exosome-what")
+    # とは that compares (上清液とは別物) is no request for a definition.
+    result = answerer.answer("他のサイトで「幹細胞培養液配合」と書いてありました。上清液とは別物ですか？")
+    assert result.entry_id in (None, "medium-vs-supernatant")

@@ -19,6 +19,7 @@ def test_fold_kana_keeps_length_and_maps_katakana_to_hiragana() -> None:
         ("ニキビですかーーー", "ニキビですかー"),  # squeezed long vowels (trailing one dropped later)
         ("料金www", "料金"),  # laughter
         ("  エクソソーム\n\tとは  ", "エクソソーム とは"),
+        ("頬の茶色い点々、「〇〇クリニック」", "頬の茶色い点々 〇〇クリニック"),  # 々 and 〇 belong to words
     ],
 )
 def test_clean(raw: str, expected: str) -> None:

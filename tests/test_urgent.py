@@ -28,6 +28,8 @@ URGENT = [
     "まぶたがはれて目があかない",  # かな inside あかない is no question
     "chuusha no ato, iki ga kurushii desu. tasukete",  # romaji
     "I got exosome today and now my face is swelling, help",  # English
+    "施術してから目の前がぐるぐる回ってて立てない",  # dizziness without the word めまい
+    "注射のあと目の前が真っ暗になった",
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -44,6 +46,9 @@ NOT_URGENT = [
     "来月伺いたいと思っています",  # いたい inside 伺いたい is no pain
     "もし施術後に赤くなったらどうすればいいですか",
     "Can exosome cause swelling?",
+    "もし腫れてしまったら、どれくらいで引くものなんでしょうか",  # てしまったら is a condition
+    "施術後にじんましんが出る人っていますか",  # other people, not the writer now
+    "紫外線のせいかシミが増えてきました😢 エクソソームって効くんでしょうか",  # 紫外線 is no bruise
 ]
 
 
