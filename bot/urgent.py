@@ -32,6 +32,9 @@ _SEVERE = [
     r"たすけて", r"助けて",
     # The room spinning or the sight going dark is dizziness or fainting, however it is put.
     r"目の前が(?:真っ暗|まっくら|暗|白く|ちかちか|ぐるぐる|回|まわ|ゆが|歪)", r"目が(?:回|まわ)", r"立って(?:い)?られな", r"立てな",
+    # Wheezing, a closing throat, a body going limp.
+    r"ぜーぜー", r"ぜいぜい", r"ひゅーひゅー", r"飲み込(?:みにく|めな|みづら|みずら)", r"のみこ(?:みにく|めな)", r"声が(?:かすれ|出な|でな)",
+    r"力が入らな", r"ちからがはいらな", r"顔色が(?:悪|わる)", r"青白", r"冷や汗", r"ひやあせ", r"咳が(?:止まらな|とまらな)",
 ]
 # Messages in English: a few words a frightened patient would use.
 _ENGLISH_SEVERE = (
@@ -50,7 +53,10 @@ _MODERATE = [
     # In kana, いたい must follow a particle or adverb: 伺いたい and もらいたい are not pain.
     r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
-    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫(?!外)",  # 紫外線 is sunlight, not a bruise r"頭が?痛", r"頭痛",
+    r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫(?!外)",  # 紫外線 is sunlight, not a bruise
+    r"気分が(?:悪|わる)", r"具合が(?:悪|わる)", r"体調が(?:悪|わる|おかし)", r"むかむか", r"ほてり", r"火照", r"ほてっ",
+    r"ひりひり", r"じんじん", r"ぴりぴり", r"しこり", r"水ぶくれ", r"みずぶくれ", r"血が(?:出|で)", r"出血",
+    r"視界が", r"見えにく", r"かすんで", r"霞んで", r"頭が?痛", r"頭痛",
 ]
 SEVERE = re.compile("|".join([fold_kana(p) for p in _SEVERE] + [_ENGLISH_SEVERE]), re.IGNORECASE)
 MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MODERATE]), re.IGNORECASE)
@@ -78,7 +84,12 @@ _NOW = re.compile(
 )
 # Weaker signs of "now" that a plainly hypothetical sentence (もし…たら) overrides.
 _MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら|打った|受けた|した後|したあと)"))
-_HYPOTHETICAL = re.compile(fold_kana(r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性)"))
+_HYPOTHETICAL = re.compile(
+    fold_kana(
+        r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性|"
+        r"(?:人|ひと|方|かた)(?:って|は|も|が)?(?:いる|います|いらっしゃ))"  # なる人っている? asks about others
+    )
+)
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.

@@ -30,6 +30,8 @@ URGENT = [
     "I got exosome today and now my face is swelling, help",  # English
     "施術してから目の前がぐるぐる回ってて立てない",  # dizziness without the word めまい
     "注射のあと目の前が真っ暗になった",
+    "施術後から具合が悪いです",
+    "打ったところがひりひりしてて飲み込みにくい感じがする",
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -48,6 +50,9 @@ NOT_URGENT = [
     "Can exosome cause swelling?",
     "もし腫れてしまったら、どれくらいで引くものなんでしょうか",  # てしまったら is a condition
     "施術後にじんましんが出る人っていますか",  # other people, not the writer now
+    "受けた後に具合が悪くなる人っているんですか",
+    "初めてなのでドキドキしています",  # nerves, not palpitations
+    "生理中で体調が悪いんですが予約変更できますか",
     "紫外線のせいかシミが増えてきました😢 エクソソームって効くんでしょうか",  # 紫外線 is no bruise
 ]
 
