@@ -49,7 +49,8 @@ GENERIC_NOUNS = frozenset(
         "年齢 歳 肌 お肌 皮膚 体 からだ 身体 状態 悩み 不安 心配 質問 問題 関係 話 意味 本当 ほんと 普通 "
         "一番 一度 初めて はじめて 全部 全体 部分 ところ 所 辺 頃 ごろ 間 あいだ 中 なか 上 下 次 他 ほか "
         "いい 良い 感 気持ち 興味 予定 機会 理由 結局 実際 以上 以下 程 為 ため 通り とおり 都合 "
-        "line ライン 正直 読み方 ネット インスタ sns テレビ 雑誌 口コミ 友達 知人 生理 体調 時期 毎日 毎朝 毎晩"
+        "line ライン 正直 読み方 ネット インスタ sns テレビ 雑誌 口コミ 友達 知人 生理 体調 時期 毎日 毎朝 毎晩 "
+        "具体的 基本的 一般的 簡単 詳細 大体 だいたい 結構 普段 ふだん まじ マジ"
     ).split()
 )
 
@@ -70,6 +71,7 @@ class Scored:
     unknown_names: tuple[str, ...] = ()  # katakana/Latin nouns the FAQ never uses (ミノキシジル)
     unknown_targets: tuple[str, ...] = ()  # unknown nouns the treatment is asked to work on (がんに効く)
     unknown_nouns: int = 0  # content nouns the FAQ never uses
+    owned: int = 0  # FAQ words that belong to one of those nouns (肉じゃがの作り方)
     concepts: int = 0  # distinct FAQ words (synonym groups) in the question
 
 
@@ -196,7 +198,7 @@ class FaqIndex:
                 re.escape(fold_kana(word.surface)) + r"(?:の|は|って)(?:今|いま)?" + re.escape(fold_kana(following.surface)), query.surface
             ):
                 owners += 1  # 肉じゃがの作り方: the FAQ word belongs to something else
-        return Scored(candidates, backed, anchored, self.unknown_names(query), targets, owners, concepts)
+        return Scored(candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, concepts)
 
     def _known(self, word) -> bool:
         return word.concept or word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary
@@ -302,9 +304,12 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     closest = tuple(c for c in candidates[: thresholds.suggestions] if c.score >= thresholds.suggest_score)
     if other_topic and not scored.anchored:
         return Match("fallback", closest)
-    # One FAQ word among words the FAQ never uses (肉じゃがの作り方, 日経平均はいくら) is a
-    # question about something else that happens to share a word.
-    lone_word = not scored.anchored and scored.unknown_nouns > 0 and scored.concepts <= 1
+    # One FAQ word that belongs to a thing the FAQ never names (肉じゃがの作り方, 日経平均は
+    # いくら) is a question about something else that happens to share a word.
+    # No FAQ word at all beside one the FAQ never uses (宝くじを当てる方法) is no FAQ question.
+    lone_word = not scored.anchored and (
+        (scored.owned > 0 and scored.concepts <= 1) or (scored.unknown_nouns > 0 and scored.concepts == 0)
+    )
     may_answer = (
         scored.word_backed
         and not other_topic
