@@ -33,10 +33,11 @@ _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注
 # A noun right before one of these is what the patient wants treated or used on (がんに効く,
 # 犬にも使える): when the FAQ never names it, the question is about something it does not cover.
 # (Only after に: 髪が薄くなって is read as 髪が効果, which is about the FAQ's own topic.)
-_TARGET_AFTER = r"(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|使え|つかえ|使用)"
+_TARGET_AFTER = r"(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
 # FAQ words that name a property of something (its origin, price, ingredients): in
 # 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
 _ATTRIBUTES = frozenset(fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回"))
+_TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 # Generic nouns that say nothing about the topic (the question is still about the FAQ).
@@ -188,9 +189,10 @@ class FaqIndex:
         backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
         anchored = any(w.base in self.anchors for w in query.words)
         unknown = [w for w in query.words if w.noun and not self._known(w)]
-        targets = tuple(
-            w.surface for w in unknown if re.search(re.escape(fold_kana(w.surface)) + _TARGET_AFTER, query.surface)
-        )
+        # With the treatment as the means (エクソソームで), Xは良くなる asks about X as well.
+        means = any(w.base in self.anchors and fold_kana(w.surface) + "で" in query.surface for w in query.words)
+        after = _TARGET_AFTER_MEANS if means else _TARGET_AFTER
+        targets = tuple(w.surface for w in unknown if re.search(re.escape(fold_kana(w.surface)) + after, query.surface))
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
         owners = 0
         for word, following in zip(query.words, query.words[1:]):

@@ -172,6 +172,9 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "エクソソームはがんに効きますか",  # a disease the FAQ says nothing about
         "エクソソームは犬や猫にも使えますか",
         "エクソソームで花粉症は治りますか",  # treating an allergy, not reacting to the treatment
+        "エクソソームでうつ病は良くなりますか",
+        "幹細胞培養上清液で視力は回復しますか",
+        "宝くじ当てる方法ある？笑",
         "肉じゃがの作り方を教えて",  # 作り方 is the origin question only for the treatment
         "日経平均は今いくら？",
         "週末どこか遊びに行きたいなー",
