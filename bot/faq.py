@@ -248,7 +248,7 @@ def load_synonyms(path: Path) -> tuple[SynonymTable | None, list[Problem]]:
         return None, problems
     where = str(path)
     if not isinstance(data.value, dict):
-        return None, [Problem(where, data.line, "synonyms file must have 'groups:' (and optionally 'other_topics:')")]
+        return None, [Problem(where, data.line, "synonyms file must have 'groups:' (and optionally 'other_topics:' and 'other_clinics:')")]
     groups: list[list[str]] = []
     claimed: dict[str, tuple[str, int]] = {}
     groups_item = data.value.get("groups")
@@ -265,23 +265,30 @@ def load_synonyms(path: Path) -> tuple[SynonymTable | None, list[Problem]]:
                 problems.append(Problem(where, group.line, f"'{word}' is already a variant of '{claimed[key][0]}' (line {claimed[key][1]})"))
             claimed.setdefault(key, (words[0], group.line))
         groups.append(words)
-    topics_item = data.value.get("other_topics")
-    other_topics: list[str] = []
-    if topics_item is not None:
-        if not isinstance(topics_item.value, list):
-            problems.append(Problem(where, topics_item.line, "'other_topics' must be a list of words"))
-        else:
-            for topic in topics_item.value:
-                word = str(topic.value).strip() if topic.value is not None else ""
-                if not word:
-                    problems.append(Problem(where, topic.line, "empty word in 'other_topics'"))
-                elif _fold_key(word) in claimed:
-                    problems.append(Problem(where, topic.line, f"'{word}' is both an other topic and a synonym of '{claimed[_fold_key(word)][0]}'"))
-                else:
-                    other_topics.append(word)
+    other_topics = _word_list(data.value.get("other_topics"), "other_topics", where, claimed, problems)
+    other_clinics = _word_list(data.value.get("other_clinics"), "other_clinics", where, claimed, problems)
     if problems:
         return None, problems
-    return SynonymTable(groups, other_topics), []
+    return SynonymTable(groups, other_topics, other_clinics), []
+
+
+def _word_list(item, key: str, where: str, claimed: dict[str, tuple[str, int]], problems: list[Problem]) -> list[str]:
+    """A plain list of words under `key` that no synonym group claims."""
+    words: list[str] = []
+    if item is None:
+        return words
+    if not isinstance(item.value, list):
+        problems.append(Problem(where, item.line, f"'{key}' must be a list of words"))
+        return words
+    for entry in item.value:
+        word = str(entry.value).strip() if entry.value is not None else ""
+        if not word:
+            problems.append(Problem(where, entry.line, f"empty word in '{key}'"))
+        elif _fold_key(word) in claimed:
+            problems.append(Problem(where, entry.line, f"'{word}' is both in '{key}' and a synonym of '{claimed[_fold_key(word)][0]}'"))
+        else:
+            words.append(word)
+    return words
 
 
 def _fold_key(word: str) -> str:

@@ -33,11 +33,15 @@ _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注
 # A noun right before one of these is what the patient wants treated or used on (がんに効く,
 # 犬にも使える): when the FAQ never names it, the question is about something it does not cover.
 # (Only after に: 髪が薄くなって is read as 髪が効果, which is about the FAQ's own topic.)
-_TARGET_AFTER = r"(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
+# (効果 straight after the noun: the synonyms read がんに効く as がん効果.)
+_TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)|効果)"
 # FAQ words that name a property of something (its origin, price, ingredients): in
 # 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
-_ATTRIBUTES = frozenset(fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回"))
+_ATTRIBUTES = frozenset(
+    fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "申し込み")
+)
 _TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
+_DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 # Generic nouns that say nothing about the topic (the question is still about the FAQ).
@@ -51,7 +55,27 @@ GENERIC_NOUNS = frozenset(
         "一番 一度 初めて はじめて 全部 全体 部分 ところ 所 辺 頃 ごろ 間 あいだ 中 なか 上 下 次 他 ほか "
         "いい 良い 感 気持ち 興味 予定 機会 理由 結局 実際 以上 以下 程 為 ため 通り とおり 都合 "
         "line ライン 正直 読み方 ネット インスタ sns テレビ 雑誌 口コミ 友達 知人 生理 体調 時期 毎日 毎朝 毎晩 "
-        "具体的 基本的 一般的 簡単 詳細 大体 だいたい 結構 普段 ふだん まじ マジ"
+        "具体的 基本的 一般的 簡単 詳細 大体 だいたい 結構 普段 ふだん まじ マジ やつ 奴 の "
+        "サイト ホームページ サロン ブログ 記事 広告 ウェブ web"
+    ).split()
+)
+
+
+# Nouns of a patient's world that are not topics but belong to in-scope questions: the body,
+# the skin, the clinic visit, what a patient may be allergic to. A FAQ word that belongs to a
+# noun outside this list and the FAQ's words (新幹線の予約, 犬の散歩って何回) is about that thing.
+DOMAIN_NOUNS = frozenset(
+    fold_kana(w)
+    for w in (
+        "頬 ほお ほっぺ あご 顎 おでこ 額 鼻 小鼻 口 口元 口周り 目 目元 目尻 目の下 まぶた 首 首元 デコルテ 手 手の甲 腕 背中 胸 "
+        "頭 頭皮 髪 毛 毛穴 フェイスライン 輪郭 全身 線 溝 点 色 跡 あと 手触り 化粧 メイク 化粧ノリ ノリ のり すっぴん "
+        "液 液体 粒 物質 元 もと 袋 膜 細胞 細胞同士 血液 "
+        "有り あり 可能性 影響 例 ケース タイプ 一緒 同時 前後 OK NG 目安 期間 回数 場所 希望 手続き 手順 無料 当日 翌日 "
+        "来院 院 表 初回 予算 日にち 日程 空き 都合 "
+        "赤ちゃん 子 こ 母乳 ミルク 混合 出産 産後 生後 妊娠中 "
+        "卵 小麦 そば 蕎麦 えび 海老 かに 蟹 乳製品 食べ物 食物 花粉 ハウスダスト 金属 ゴム 動物 "
+        "持病 病気 治療中 通院 錠剤 処方 "
+        "将来 将来的 実年齢 見た目 年相応 老け 疲れ 睡眠 ストレス 乾燥 紫外線 日焼け 季節 夏 冬"
     ).split()
 )
 
@@ -73,7 +97,9 @@ class Scored:
     unknown_targets: tuple[str, ...] = ()  # unknown nouns the treatment is asked to work on (がんに効く)
     unknown_nouns: int = 0  # content nouns the FAQ never uses
     owned: int = 0  # FAQ words that belong to one of those nouns (肉じゃがの作り方)
+    foreign_nouns: int = 0  # unknown nouns from outside the clinic's world (新幹線, ドル)
     concepts: int = 0  # distinct FAQ words (synonym groups) in the question
+    compares: bool = False  # asks for a difference or a choice (違い, どっち)
 
 
 @dataclass(frozen=True)
@@ -194,13 +220,19 @@ class FaqIndex:
         after = _TARGET_AFTER_MEANS if means else _TARGET_AFTER
         targets = tuple(w.surface for w in unknown if re.search(re.escape(fold_kana(w.surface)) + after, query.surface))
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
+        foreign = [w for w in unknown if w.base not in DOMAIN_NOUNS and fold_kana(w.surface) not in DOMAIN_NOUNS]
         owners = 0
         for word, following in zip(query.words, query.words[1:]):
-            if word in unknown and following.base in _ATTRIBUTES and re.search(
-                re.escape(fold_kana(word.surface)) + r"(?:の|は|って)(?:今|いま)?" + re.escape(fold_kana(following.surface)), query.surface
+            # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else.
+            if word in foreign and following.base in _ATTRIBUTES and re.search(
+                re.escape(fold_kana(word.surface)) + r"(?:の|は|って)[^、]{0,4}?" + re.escape(fold_kana(following.surface)),
+                query.surface,
             ):
-                owners += 1  # 肉じゃがの作り方: the FAQ word belongs to something else
-        return Scored(candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, concepts)
+                owners += 1
+        return Scored(
+            candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, len(foreign), concepts,
+            any(w.base == _DIFFERENCE for w in query.words),
+        )
 
     def _known(self, word) -> bool:
         return word.concept or word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary
@@ -310,7 +342,8 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     # いくら) is a question about something else that happens to share a word.
     # No FAQ word at all beside one the FAQ never uses (宝くじを当てる方法) is no FAQ question.
     lone_word = not scored.anchored and (
-        (scored.owned > 0 and scored.concepts <= 1) or (scored.unknown_nouns > 0 and scored.concepts == 0)
+        (scored.owned > 0 and scored.concepts <= 1)
+        or (scored.unknown_nouns > 0 and scored.concepts == 0)
     )
     may_answer = (
         scored.word_backed
@@ -318,6 +351,8 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
         and not scored.unknown_targets
         and not lone_word
         and (scored.anchored or not scored.unknown_names)
+        # ミノキシジルと上清液、どっちが効く? compares this treatment with another product.
+        and not (scored.unknown_names and scored.compares)
     )
     if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))

@@ -115,7 +115,9 @@ class Normalised:
 class SynonymTable:
     """Replaces every spelling variant by its group's canonical word (longest match first)."""
 
-    def __init__(self, groups: Sequence[Sequence[str]], other_topics: Sequence[str] = ()) -> None:
+    def __init__(
+        self, groups: Sequence[Sequence[str]], other_topics: Sequence[str] = (), other_clinics: Sequence[str] = ()
+    ) -> None:
         self._canonical: dict[str, str] = {}
         for group in groups:
             canonical = clean(group[0])
@@ -126,6 +128,10 @@ class SynonymTable:
         self._pattern = _alternation(self._canonical)
         self._other_topics = {fold_kana(clean(t)): t for t in other_topics if clean(t)}
         self._other_pattern = _alternation(self._other_topics, ascii_word_boundaries=True)
+        # Another clinic is a topic only when compared with this one (他院より安い?); 他院で
+        #受けたとき赤くなった is context for a question this FAQ answers.
+        self._other_clinics = {fold_kana(clean(t)): t for t in other_clinics if clean(t)}
+        self._clinic_pattern = _alternation(self._other_clinics)
 
     def variants(self) -> list[tuple[str, str]]:
         """(folded variant, canonical word) for every listed spelling."""
@@ -175,10 +181,18 @@ class SynonymTable:
         return out
 
     def other_topics_in(self, text: str) -> tuple[str, ...]:
-        if self._other_pattern is None:
-            return ()
-        found = self._other_pattern.findall(fold_kana(text))
-        return tuple(dict.fromkeys(self._other_topics[f] for f in found))
+        folded = fold_kana(text)
+        found = [self._other_topics[f] for f in self._other_pattern.findall(folded)] if self._other_pattern else []
+        if self._clinic_pattern is not None and _COMPARISON.search(folded):
+            found += [self._other_clinics[f] for f in self._clinic_pattern.findall(folded)]
+        return tuple(dict.fromkeys(found))
+
+
+# Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.
+_COMPARISON = re.compile(
+    fold_kana(r"比べ|比較|くらべ|どっち|どちら|より|安い|やすい|安く|高い|たかい|違い|ちがい|違う|上手|うま|評判|口コミ|"
+              r"おすすめ|オススメ|一番|いちばん|ランキング|良い|いい|ほうが|方が")
+)
 
 
 def _alternation(words: Iterable[str], *, ascii_word_boundaries: bool = False) -> re.Pattern[str] | None:

@@ -91,6 +91,11 @@ _HYPOTHETICAL = re.compile(
     )
 )
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
+# A long-standing complaint (ニキビが何度もできる, 中学の頃から) is a skin question, not a
+# reaction to the treatment: it keeps a milder symptom word from counting.
+_CHRONIC = re.compile(
+    fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前")
+)
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
 _NOT_NOW = [
@@ -149,7 +154,7 @@ def is_urgent(text: str) -> bool:
             continue
         severe = _found(SEVERE, sentence, original)
         moderate = _found(MODERATE, sentence, original)
-        if not severe and not moderate:
+        if not severe and (not moderate or _CHRONIC.search(sentence)):
             continue
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)

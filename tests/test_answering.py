@@ -175,6 +175,12 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "エクソソームでうつ病は良くなりますか",
         "幹細胞培養上清液で視力は回復しますか",
         "宝くじ当てる方法ある？笑",
+        "新幹線の予約の仕方がわかりません",  # 予約 of something else
+        "犬の散歩って一日何回がいいの",
+        "ミノキシジルと上清液、薄毛にはどっちが効くの",  # compares with another product
+        "幹細胞サプリって飲んでも意味ありますか",  # a product, not the treatment
+        "エクソソームの効果はどのくらい持続しますか",  # a figure the article does not give
+        "駅前の別の美容外科のエクソソームと比べてどっちがいい？",
         "肉じゃがの作り方を教えて",  # 作り方 is the origin question only for the treatment
         "日経平均は今いくら？",
         "週末どこか遊びに行きたいなー",
@@ -201,3 +207,9 @@ def test_a_definition_question_is_answered_whatever_its_context(answerer: Answer
     # とは that compares (上清液とは別物) is no request for a definition.
     result = answerer.answer("他のサイトで「幹細胞培養液配合」と書いてありました。上清液とは別物ですか？")
     assert result.entry_id in (None, "medium-vs-supernatant")
+
+
+def test_another_clinic_named_as_context_does_not_stop_the_answer(answerer: Answerer) -> None:
+    result = answerer.answer("前に別のクリニックで受けたとき少し赤くなったんですが、今回も出る可能性ありますか")
+    assert result.kind in ("answer", "suggest") and result.candidates[0].id == "allergy"
+    assert answerer.answer("別のクリニックのほうが安いですか").kind in ("suggest", "fallback")
