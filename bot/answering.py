@@ -131,13 +131,13 @@ class Answerer:
         if len(sentences) < 2:
             return whole
         asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
+        # "What is X?" asks for a definition whatever the context says (友達が受けて
+        # きれいになった。そもそもエクソソームって何?): that sentence decides.
+        if asking and self._asks_definition(asking[-1]):
+            result = self.match(asking[-1])
+            if result[0].band == "answer":
+                return result
         if whole[0].band == "answer":
-            # "What is X?" asks for a definition whatever the context says (友達が受けて
-            # きれいになった。そもそもエクソソームって何?): that sentence decides.
-            if asking and self._asks_definition(asking[-1]):
-                result = self.match(asking[-1])
-                if result[0].band == "answer":
-                    return result
             return whole
         for sentence in reversed(asking):
             result = self.match(sentence)

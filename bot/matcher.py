@@ -41,6 +41,8 @@ _ATTRIBUTES = frozenset(
     fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "申し込み")
 )
 _TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
+# 更年期障害に上清液は効く: the target, then the treatment, then the verb.
+_TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
@@ -215,17 +217,19 @@ class FaqIndex:
         backed = bool(candidates) and bool(words & self._entry_features[self.entry_ids.index(candidates[0].id)])
         anchored = any(w.base in self.anchors for w in query.words)
         unknown = [w for w in query.words if w.noun and not self._known(w)]
+        foreign = [w for w in unknown if w.base not in DOMAIN_NOUNS and fold_kana(w.surface) not in DOMAIN_NOUNS]
         # With the treatment as the means (エクソソームで), Xは良くなる asks about X as well.
         means = any(w.base in self.anchors and fold_kana(w.surface) + "で" in query.surface for w in query.words)
         after = _TARGET_AFTER_MEANS if means else _TARGET_AFTER
-        targets = tuple(w.surface for w in unknown if re.search(re.escape(fold_kana(w.surface)) + after, query.surface))
+        if anchored:
+            after = f"(?:{after}|{_TARGET_BEFORE_ANCHOR})"
+        targets = tuple(w.surface for w in foreign if re.search(re.escape(fold_kana(w.surface)) + after, query.surface))
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
-        foreign = [w for w in unknown if w.base not in DOMAIN_NOUNS and fold_kana(w.surface) not in DOMAIN_NOUNS]
         owners = 0
         for word, following in zip(query.words, query.words[1:]):
             # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else.
             if word in foreign and following.base in _ATTRIBUTES and re.search(
-                re.escape(fold_kana(word.surface)) + r"(?:の|は|って)[^、]{0,4}?" + re.escape(fold_kana(following.surface)),
+                re.escape(fold_kana(word.surface)) + r"(?:(?:の|は|って)[^、]{0,4}?)?" + re.escape(fold_kana(following.surface)),
                 query.surface,
             ):
                 owners += 1

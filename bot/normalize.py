@@ -182,12 +182,20 @@ class SynonymTable:
 
     def other_topics_in(self, text: str) -> tuple[str, ...]:
         folded = fold_kana(text)
-        found = [self._other_topics[f] for f in self._other_pattern.findall(folded)] if self._other_pattern else []
+        found = []
+        for match in self._other_pattern.finditer(folded) if self._other_pattern else ():
+            # 化粧品でかぶれる: the other product is what the patient reacted to before, the
+            # context of an allergy question this FAQ answers.
+            if not _REACTED_TO.match(folded, match.end()):
+                found.append(self._other_topics[match.group()])
         if self._clinic_pattern is not None and _COMPARISON.search(folded):
             found += [self._other_clinics[f] for f in self._clinic_pattern.findall(folded)]
         return tuple(dict.fromkeys(found))
 
 
+_REACTED_TO = re.compile(
+    fold_kana(r"(?:で|でも|に)(?:すぐ|よく|たまに|少し|ちょっと)?(?:かぶれ|被れ|赤く|あかく|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")
+)
 # Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.
 _COMPARISON = re.compile(
     fold_kana(r"比べ|比較|くらべ|どっち|どちら|より|安い|やすい|安く|高い|たかい|違い|ちがい|違う|上手|うま|評判|口コミ|"
@@ -287,7 +295,11 @@ class Normaliser:
                 residual.append(fold_kana("".join(chunk_surface)))
                 residual_reading.append("".join(chunk_reading))
         reading = "".join(reading_parts)
-        spoken = tuple(t for r, t in self._other_readings.items() if r in reading and t not in other_topics)
+        # Found by reading only when not written out (a written one may be mere context).
+        written = fold_kana(text)
+        spoken = tuple(
+            t for r, t in self._other_readings.items() if r in reading and fold_kana(clean(t)) not in written
+        )
         return Normalised(
             surface=fold_kana("".join(surface_parts)),
             reading=reading,

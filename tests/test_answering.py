@@ -176,6 +176,9 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "幹細胞培養上清液で視力は回復しますか",
         "宝くじ当てる方法ある？笑",
         "新幹線の予約の仕方がわかりません",  # 予約 of something else
+        "金の買取価格って今いくら？",
+        "男性の更年期障害に上清液は効果がありますか",  # a condition, then the treatment, then the verb
+        "妊娠線を消す治療はありますか",
         "犬の散歩って一日何回がいいの",
         "ミノキシジルと上清液、薄毛にはどっちが効くの",  # compares with another product
         "幹細胞サプリって飲んでも意味ありますか",  # a product, not the treatment
@@ -213,3 +216,17 @@ def test_another_clinic_named_as_context_does_not_stop_the_answer(answerer: Answ
     result = answerer.answer("前に別のクリニックで受けたとき少し赤くなったんですが、今回も出る可能性ありますか")
     assert result.kind in ("answer", "suggest") and result.candidates[0].id == "allergy"
     assert answerer.answer("別のクリニックのほうが安いですか").kind in ("suggest", "fallback")
+
+
+def test_a_product_the_patient_reacted_to_is_context_of_an_allergy_question(answerer: Answerer) -> None:
+    result = answerer.answer("化粧品ですぐかぶれちゃう肌なんですが、それでも平気？")
+    assert (result.kind, result.entry_id) == ("answer", "allergy")
+    assert answerer.answer("化粧品のおすすめは？").kind == "fallback"  # asked about for itself
+
+
+def test_a_definition_asked_at_the_end_of_a_long_message(answerer: Answerer) -> None:
+    result = answerer.answer(
+        "はじめまして。50代の主婦です。最近テレビや雑誌でエクソソームという言葉をよく見かけるのですが、正直なところ何なのかさっぱり分かりません。"
+        "化粧品の成分なのか、お薬なのか…。初歩的な質問で申し訳ないのですが、エクソソームとはそもそも何なのか教えていただけますでしょうか。"
+    )
+    assert (result.kind, result.entry_id) == ("answer", "exosome-what")
