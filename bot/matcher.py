@@ -40,7 +40,7 @@ _TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良
 _ATTRIBUTES = frozenset(
     fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "申し込み")
 )
-_TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
+_TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
 # 更年期障害に上清液は効く: the target, then the treatment, then the verb.
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う

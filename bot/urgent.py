@@ -93,6 +93,9 @@ _HYPOTHETICAL = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 # A long-standing complaint (ニキビが何度もできる, 中学の頃から) is a skin question, not a
 # reaction to the treatment: it keeps a milder symptom word from counting.
+# Something heard about someone else, in the past (腫れたって言ってた, らしい).
+_HEARSAY = re.compile(fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|聞いた|きいた|聞きました)|らしい|らしく"))
+_NOW_HERE = re.compile(fold_kana(r"今|いま|さっき|助けて|たすけて|どうしよう|どうしたら"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前")
 )
@@ -156,6 +159,8 @@ def is_urgent(text: str) -> bool:
         moderate = _found(MODERATE, sentence, original)
         if not severe and (not moderate or _CHRONIC.search(sentence)):
             continue
+        if _HEARSAY.search(sentence) and not _NOW_HERE.search(sentence):
+            continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
         now = _NOW.search(sentence) is not None or (

@@ -179,6 +179,9 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "金の買取価格って今いくら？",
         "男性の更年期障害に上清液は効果がありますか",  # a condition, then the treatment, then the verb
         "妊娠線を消す治療はありますか",
+        "上清液でワキガって改善しますか",
+        "犬のアトピーにエクソソーム治療ってある？",
+        "上清液って何度で保存するんですか？家の冷蔵庫でいい？",
         "犬の散歩って一日何回がいいの",
         "ミノキシジルと上清液、薄毛にはどっちが効くの",  # compares with another product
         "幹細胞サプリって飲んでも意味ありますか",  # a product, not the treatment

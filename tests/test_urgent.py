@@ -25,7 +25,8 @@ URGENT = [
     "エクソソームについて質問です。昨日受けたんですが、顔が腫れて痛いです。",
     "母が施術を受けた後ぐったりして意識がはっきりしません",  # about someone else
     "施術終わってから息しづらい…たすけて",
-    "まぶたがはれて目があかない",  # かな inside あかない is no question
+    "まぶたがはれて目があかない",
+    "友達が受けたら息苦しいって言ってる、どうしたらいい？",  # someone else, now  # かな inside あかない is no question
     "chuusha no ato, iki ga kurushii desu. tasukete",  # romaji
     "I got exosome today and now my face is swelling, help",  # English
     "施術してから目の前がぐるぐる回ってて立てない",  # dizziness without the word めまい
@@ -52,6 +53,7 @@ NOT_URGENT = [
     "施術後にじんましんが出る人っていますか",  # other people, not the writer now
     "受けた後に具合が悪くなる人っているんですか",
     "初めてなのでドキドキしています",  # nerves, not palpitations
+    "友達が別のとこで受けてまぶたが腫れたって言ってた。そういうのよくあるの？",  # hearsay, in the past
     "おでこのぶつぶつ、赤く膿んだのが何度もできます",  # a long-standing skin complaint
     "毛穴が詰まって赤く腫れるできものが、中学の頃からずっと続いてます。効きますか？",
     "生理中で体調が悪いんですが予約変更できますか",
