@@ -40,7 +40,10 @@ _TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良
 _ATTRIBUTES = frozenset(
     fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "申し込み")
 )
-_TARGET_AFTER_MEANS = r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)"
+_TARGET_AFTER_MEANS = (
+    r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用|軽く|かるく|楽に|らくに|消え|なくな)"
+)
+_MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術)?で"  # エクソソーム(点滴)で
 # 更年期障害に上清液は効く: the target, then the treatment, then the verb.
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
@@ -219,7 +222,10 @@ class FaqIndex:
         unknown = [w for w in query.words if w.noun and not self._known(w)]
         foreign = [w for w in unknown if w.base not in DOMAIN_NOUNS and fold_kana(w.surface) not in DOMAIN_NOUNS]
         # With the treatment as the means (エクソソームで), Xは良くなる asks about X as well.
-        means = any(w.base in self.anchors and fold_kana(w.surface) + "で" in query.surface for w in query.words)
+        means = any(
+            w.base in self.anchors and re.search(re.escape(fold_kana(w.surface)) + _MEANS_AFTER, query.surface)
+            for w in query.words
+        )
         after = _TARGET_AFTER_MEANS if means else _TARGET_AFTER
         if anchored:
             after = f"(?:{after}|{_TARGET_BEFORE_ANCHOR})"

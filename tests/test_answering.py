@@ -180,6 +180,9 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "男性の更年期障害に上清液は効果がありますか",  # a condition, then the treatment, then the verb
         "妊娠線を消す治療はありますか",
         "上清液でワキガって改善しますか",
+        "エクソソーム点滴で糖尿病がよくなりますか",  # the treatment as the means, then the condition
+        "エクソソームで生理痛が軽くなりますか",
+        "エクソソームを自宅で作る方法は？",
         "犬のアトピーにエクソソーム治療ってある？",
         "上清液って何度で保存するんですか？家の冷蔵庫でいい？",
         "犬の散歩って一日何回がいいの",
