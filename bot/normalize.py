@@ -277,7 +277,7 @@ class Normaliser:
                 # Tokenise before folding: SudachiPy reads katakana words better than hiragana.
                 chunk_surface: list[str] = []
                 chunk_reading: list[str] = []
-                for item in self._read_synonyms(list(self._tokenizer().tokenize(chunk))):
+                for item in self._read_synonyms(self._morphemes(chunk)):
                     if isinstance(item, str):  # a synonym found by its reading (成文 → 成分)
                         surface_parts.append(item)
                         reading_parts.append(self._reading(item))
@@ -308,6 +308,24 @@ class Normaliser:
             words=tuple(words),
             other_topics=other_topics + spoken,
         )
+
+    def _morphemes(self, chunk: str) -> list:
+        """SudachiPy's morphemes, with Japanese typed in katakana read as such.
+
+        フクサヨウ シンパイ or ﾖﾔｸｼﾀｲﾃﾞｽ is Japanese written in katakana, not a foreign name:
+        an out-of-vocabulary katakana run is read again in hiragana, and that reading is kept
+        when it is made of real words (しんぱい, し・たい・です) rather than kana fragments.
+        """
+        out: list = []
+        for morpheme in self._tokenizer().tokenize(chunk):
+            surface = morpheme.surface()
+            if morpheme.is_oov() and len(surface) >= 3 and _NATIVE_KATAKANA.fullmatch(surface):
+                reread = list(self._tokenizer().tokenize(fold_kana(surface)))
+                if _reads_as_words(reread):
+                    out.extend(reread)
+                    continue
+            out.append(morpheme)
+        return out
 
     def _read_synonyms(self, morphemes: list) -> list:
         """Morphemes, with runs whose reading is a listed word's reading replaced by that word.
@@ -366,6 +384,31 @@ _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}
 _ROMAJI_MESSAGE = re.compile(r"(?=.*[aiueo])[a-z' ]{3,}")
+
+
+# Katakana as native words are written in it: no long-vowel mark and no small vowels or ヴ,
+# which mark loanwords (カロナール, ヘッドスパ is caught below).
+_NATIVE_KATAKANA = re.compile(r"[アイウエオカ-モヤユヨ-ロワヲンッャュョ]+")
+_FUNCTION_POS = ("助詞", "助動詞")
+
+
+def _reads_as_words(morphemes: list) -> bool:
+    """Real words, not a loanword chopped into kana: no symbol or interjection, no one-kana
+    word but a verb (し), not starting with a particle, and at least one word that has a
+    kanji spelling (しんぱい → 心配); へっ・どす・ぱ or り・ず・べる・く are chopped."""
+    if not morphemes or morphemes[0].part_of_speech()[0] in _FUNCTION_POS:
+        return False
+    spelled_in_kanji = False
+    for m in morphemes:
+        pos = m.part_of_speech()[0]
+        if m.is_oov() or pos in ("補助記号", "感動詞"):
+            return False
+        if pos in _FUNCTION_POS:
+            continue
+        if len(m.surface()) < 2 and pos != "動詞":
+            return False
+        spelled_in_kanji = spelled_in_kanji or bool(_HAS_KANJI.search(m.normalized_form()))
+    return spelled_in_kanji
 
 
 def _content_word(morpheme) -> Word | None:

@@ -110,3 +110,13 @@ def test_a_text_longer_than_the_tokenizer_reads_is_normalised_up_to_max_chars(an
 def test_invisible_characters_do_not_split_words(answerer) -> None:
     n = answerer.normaliser
     assert n.normalise("副\u200b作用\ufeffは?").surface == n.normalise("副作用は?").surface
+
+
+def test_japanese_typed_in_katakana_is_read_as_japanese(answerer) -> None:
+    # Half-width katakana for a whole message is a way of typing, not a foreign name.
+    assert (answerer.answer("ﾖﾔｸｼﾀｲﾃﾞｽ").kind, answerer.answer("ﾖﾔｸｼﾀｲﾃﾞｽ").entry_id) == ("answer", "booking")
+    assert answerer.answer("ﾌｸｻﾖｳ ｼﾝﾊﾟｲ").entry_id == "side-effects"
+    # Loanwords stay names the FAQ does not know (and keep a question about them unanswered).
+    words = answerer.normaliser.normalise("ロキソニンとカロナールを一緒に飲んでも大丈夫ですか").words
+    assert "カロナール" in [w.surface for w in words]
+    assert answerer.answer("美容院のヘッドスパで薄毛は改善しますか").kind != "answer"
