@@ -22,29 +22,35 @@ _SEVERE = [
     r"(?:全身|ぜんしん|体中|からだじゅう|身体中|体じゅう)[^。!?]{0,12}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|ブツブツ|かゆ|痒|赤|腫|はれ)",
     r"(?:唇|くちびる|喉|のど|ノド|舌|まぶた|瞼|目の周り|顔中|顔全体|顔が)[^。!?]{0,8}(?:腫|はれ|はれ|むくん|パンパン|ぱんぱん)",
     r"(?:腫|はれ|はれ)[^。!?]{0,8}(?:唇|くちびる|喉|のど)",
-    r"(?:喉|のど)[^。!?]{0,6}(?:つま|詰ま|苦し|くるし|締め|しめつけ|イガイガ|いがいが|違和感)",
+    r"(?:喉|のど)[^。!?]{0,6}(?:つま|詰ま|苦し|くるし|締め|締ま|しまっ|しまる|しめつけ|イガイガ|いがいが|違和感|おかし|変)",
+    r"(?:苦し|くるし)[^。!?]{0,4}(?:息|いき)", r"空気が(?:入ってこ|はいってこ|吸えな|すえな)",
+    r"(?:舌|した)が[^。!?]{0,4}(?:腫|はれ|ぼって|ふくれ|膨れ|しびれ|痺れ)", r"うまく(?:話せ|しゃべれ|喋れ)", r"しゃべれな", r"喋れな", r"言葉が出な",
     r"意識", r"いしき", r"気を失", r"気絶", r"失神", r"倒れ", r"たおれ", r"気が遠", r"ぼーっとして", r"朦朧", r"もうろう",
     r"けいれん", r"痙攣", r"ひきつけ", r"しびれ", r"痺れ", r"ろれつ", r"呂律",
-    r"動悸", r"どうき", r"心臓[^。!?]{0,3}(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が(?:速|早|はや|おかし)", r"胸が(?:苦|くる|痛|いた)",
+    r"動悸", r"どうき", r"心臓[^。!?]{0,3}(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が[^。!?]{0,8}(?:速|早|はや|おかし|飛)",
+    r"胸が[^。!?]{0,4}(?:苦|くる|痛|いた)", r"(?:どきどき|ばくばく)(?:が|して)?[^。!?]{0,4}(?:止まらな|とまらな|おさまらな|収まらな)",
     r"アナフィラキシー", r"あなふぃらきしー", r"ショック", r"しょっく",
-    r"血が止まらな", r"出血が止まらな", r"119", r"救急",
+    r"血が止ま(?:らな|りませ)", r"出血が止ま(?:らな|りませ)", r"血が(?:ずっと|にじ|滲)", r"119", r"救急",
     r"息し(?:づら|ずら|にく)", r"息が(?:つら|辛)",
     r"息(?:も|は|を)(?:し|吸い|すい)?(?:づら|ずら|にく|苦|くる|でき|出来|吸え|すえ)", r"絶え絶え",  # 息もしづらい
+    r"返事を?しな", r"返事がな", r"目を(?:開け|あけ)な", r"焦点が(?:合|あ)", r"変なこと(?:を)?(?:言|い)", r"呼んでも",
+    r"二重に見え", r"視界", r"目が見えな",
+    r"血圧(?:計|が)[^。!?]{0,10}(?:低|下が|\d)",
     r"ぐったり", r"反応がな", r"反応が(?:鈍|にぶ|遅|おそ)", r"呼びかけ", r"目が(?:開かな|あかな)", r"真っ青", r"まっさお", r"青ざめ",
     r"たすけて", r"助けて",
     # The room spinning or the sight going dark is dizziness or fainting, however it is put.
     r"目の前が(?:真っ暗|まっくら|暗|白く|ちかちか|ぐるぐる|回|まわ|ゆが|歪)", r"目が(?:回|まわ)", r"立って(?:い)?られな", r"立てな",
     # Wheezing, a closing throat, a body going limp.
     r"ぜーぜー", r"ぜいぜい", r"ひゅーひゅー", r"飲み込(?:みにく|めな|みづら|みずら)", r"のみこ(?:みにく|めな)", r"声が(?:かすれ|出な|でな)",
-    r"力が入らな", r"ちからがはいらな", r"顔色が(?:悪|わる)", r"青白", r"冷や汗", r"ひやあせ", r"咳が(?:止まらな|とまらな)",
+    r"力が入らな", r"ちからがはいらな", r"青白", r"冷や汗", r"ひやあせ", r"咳が(?:止まらな|とまらな)",
 ]
 # Messages in English: a few words a frightened patient would use.
 _ENGLISH_SEVERE = (
     r"can'?t breathe|cannot breathe|hard to breathe|short(?:ness)? of breath|breathing|suffocat|"
-    r"swell|swollen|hives|anaphyla|faint|pass(?:ed|ing)? out|unconscious|chest pain|throat|seizure|"
-    r"\bhelp\b|emergency"
+    r"hives|anaphyla|faint|pass(?:ed|ing)? out|unconscious|chest pain|throat|seizure|"
+    r"\bhelp(?:\s*me\b|\s*!|\s*$)|please help|emergency"  # a cry for help, not "will it help?"
 )
-_ENGLISH_MODERATE = r"itch|rash|pain|hurts?\b|fever|dizz|nause|vomit|bleed|red(?:ness)?\b|bruis"
+_ENGLISH_MODERATE = r"swell|swollen|itch|rash|pain|hurts?\b|fever|dizz|nause|vomit|bleed|red(?:ness)?\b|bruis"
 _MODERATE = [
     r"じんましん", r"蕁麻疹", r"発疹", r"湿疹", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
     r"めまい", r"目眩", r"眩暈", r"くらくら", r"ふらふら", r"ふらつ", r"ぐるぐる",
@@ -56,8 +62,10 @@ _MODERATE = [
     r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
     r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫(?!外)",  # 紫外線 is sunlight, not a bruise
-    r"(?:ぶつぶつ|ブツブツ|発疹|赤み|湿疹|じんましん|蕁麻疹|かゆみ|腫れ|はれ)[^。!?]{0,8}(?:広が|ひろが|増えて|ふえて)",  # spreading
-    r"気分が(?:悪|わる)", r"具合が(?:悪|わる)", r"体調が(?:悪|わる|おかし)", r"むかむか", r"ほてり", r"火照", r"ほてっ",
+    r"(?:ぶつぶつ|ブツブツ|発疹|赤み|湿疹|じんましん|蕁麻疹|かゆみ|腫れ|はれ)[^。!?]{0,14}(?:広が|ひろが|増えて|ふえて|出てき|でてき|いっぱい|だらけ)",  # spreading
+    r"じゅくじゅく", r"かゆう", r"痒う", r"動けな", r"うごけな", r"だるくて",
+    r"顔色が(?:悪|わる)",
+    r"気分が[^。!?]{0,6}(?:悪|わる)", r"具合が[^。!?]{0,6}(?:悪|わる)", r"体調が[^。!?]{0,6}(?:悪|わる|おかし)", r"様子がおかし", r"むかむか", r"ほてり", r"火照", r"ほてっ",
     r"ひりひり", r"じんじん", r"ぴりぴり", r"しこり", r"水ぶくれ", r"みずぶくれ", r"血が(?:出|で)", r"出血",
     r"視界が", r"見えにく", r"かすんで", r"霞んで", r"頭が?痛", r"頭痛",
 ]
@@ -67,9 +75,11 @@ MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MOD
 # "Could this happen?" — wording of a general question about the treatment.
 _GENERAL = re.compile(
     fold_kana(
-        r"(?:(?<!っ)たり|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
-        r"場合|ことはあ|ことってあ|ことがあ|ことある|ことも?あり|事はあ|事ってあ|たことがあ|たことある|体質)"
+        r"(?:(?<!っ)(?:たり|だり)|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
+        r"場合|ことはあ|ことってあ|ことがあ|ことある|ことも?あり|事はあ|事ってあ|たことがあ|たことある|体質|事態|ケース|"
+        r"(?:人|ひと|方|かた)(?:って|は|も|が)?(?:いる|います|いらっしゃ))"
     )
+    + r"|\b(?:normal|common|usual|usually|possible|risk|chance|happen|ever)\b"
 )
 # A question, as opposed to a report.
 _QUESTION = re.compile(
@@ -79,7 +89,7 @@ _QUESTION = re.compile(
 # Reported as happening now: past/progressive forms, time words, "since the treatment".
 _NOW = re.compile(
     fold_kana(
-        r"(?:ました|ている|ています|てる|てます|てきた|てきて|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始めた|はじめた|"
+        r"(?:ました|ている|ています|ております|ておりま|どんどん|てる|てます|てきた|てきて|てきました|てしまっ|ちゃっ|じゃっ|だした|出した|始めた|はじめた|"
         r"止まらな|とまらな|治らな|なおらな|引かな|ひかな|おさまらな|収まらな|ひどくな|"
         r"今も|いまも|今すぐ|ずっと|さっき|先ほど|昨日|きのう|昨夜|今朝|けさ|今日|きょう|今夜|夜中|朝から|から$|てから|以来|あとから|後から|施術後から|"
         r"苦しい|くるしい|苦しくて|助けて|たすけて|やばい|どうしよう|怖い|こわい)"
@@ -89,7 +99,8 @@ _NOW = re.compile(
 _MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら|打った|受けた|した後|したあと)"))
 _HYPOTHETICAL = re.compile(
     fold_kana(
-        r"(?:もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性|リスク|確率|頻度|"
+        r"(?:(?:^|(?<=[、,\s]))もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性|リスク|確率|頻度|"
+        r"ときの|時の|事態|ケース|ってあるん|次も|次回|今回も|"
         r"(?:人|ひと|方|かた)(?:って|は|も|が)?(?:いる|います|いらっしゃ))"  # なる人っている? asks about others
     )
 )
@@ -97,10 +108,22 @@ _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 # A long-standing complaint (ニキビが何度もできる, 中学の頃から) is a skin question, not a
 # reaction to the treatment: it keeps a milder symptom word from counting.
 # Something heard about someone else, in the past (腫れたって言ってた, らしい).
-_HEARSAY = re.compile(fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|聞いた|きいた|聞きました)|らしい|らしく"))
-_NOW_HERE = re.compile(fold_kana(r"今|いま|さっき|助けて|たすけて|どうしよう|どうしたら"))
+_HEARSAY = re.compile(
+    fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|聞いた|きいた|聞きました|聞いています|聞いてます|聞いており)|らしい|らしく")
+)
+# "If it happens…" and "last time… will it happen again?" are questions, whatever verb forms they use.
+_IF = re.compile(
+    fold_kana(
+        r"(?:(?:^|(?<=[、,\s]))もし|万が一|万一|仮に)[^。!?]*たら|(?:前に|以前|前回|ヶ月前|か月前|年前|昔)[^。!?]*(?:次も|次回|今回も|また)|"
+        r"(?:とき|時|場合)の(?:体制|対応|流れ|方法|連絡|処置)"  # 具合が悪くなったときの体制は?
+    )
+)
+_NOW_HERE = re.compile(fold_kana(r"今(?![回後度])|さっき|助けて|たすけて|どうしよう|どうしたら"))
 _CHRONIC = re.compile(
-    fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前")
+    fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前|"
+              r"いつも|悩み|悩んで|普段|ふだん|季節の変わり目|敏感肌|しやすい")
+    + r"|\b(?:keep getting|for years|always|every month|chronic)\b",
+    re.IGNORECASE,
 )
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
@@ -162,14 +185,18 @@ def is_urgent(text: str) -> bool:
         moderate = _found(MODERATE, sentence, original)
         if not severe and (not moderate or _CHRONIC.search(sentence)):
             continue
-        if _HEARSAY.search(sentence) and not _NOW_HERE.search(sentence):
+        if (_HEARSAY.search(sentence) or _IF.search(sentence)) and not _NOW_HERE.search(sentence):
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
         now = _NOW.search(sentence) is not None or (
             _MAYBE_NOW.search(sentence) is not None and _HYPOTHETICAL.search(sentence) is None
         )
-        asking = _GENERAL.search(sentence) is not None or _QUESTION.search(sentence) is not None
+        general = _GENERAL.search(sentence) is not None
+        question = _QUESTION.search(sentence) is not None
+        # A severe symptom is a report unless asked about in general (…なったりしますか?);
+        # a milder one is, unless the sentence is a question or speaks in general.
+        asking = (general and question) if severe else (general or question)
         # A report (not a question) of any symptom is urgent; so is a question that says
         # the symptom is happening (息苦しいんですが大丈夫ですか?).
         if now or not asking:

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import pytest
 
+from bot.evaluation import read_cases
 from bot.urgent import is_urgent
 
 URGENT = [
@@ -72,3 +75,14 @@ def test_reports_of_reactions_are_urgent(message: str) -> None:
 @pytest.mark.parametrize("message", NOT_URGENT)
 def test_general_questions_are_not_urgent(message: str) -> None:
     assert not is_urgent(message)
+
+
+def test_stress_set_every_reaction_caught_and_few_false_alarms() -> None:
+    """300 messages written without seeing the guard: reactions happening now, "could this
+    happen?" questions and long-standing skin complaints in every spelling."""
+    cases = read_cases(Path(__file__).parent / "data" / "urgent-stress.tsv")
+    urgent = [c.question for c in cases if c.expect == ("@urgent",)]
+    others = [c.question for c in cases if c.expect != ("@urgent",)]
+    assert [q for q in urgent if not is_urgent(q)] == []
+    false_alarms = [q for q in others if is_urgent(q)]
+    assert len(false_alarms) <= len(others) * 0.02, false_alarms
