@@ -46,6 +46,7 @@ _TARGET_AFTER_MEANS = (
 _MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術)?で"  # エクソソーム(点滴)で
 # 更年期障害に上清液は効く: the target, then the treatment, then the verb.
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
+_MEDICINE_EFFECTS = tuple(fold_kana(p) for p in ("薬の副作用", "薬の副反応", "薬で副作用"))
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
@@ -105,6 +106,7 @@ class Scored:
     foreign_nouns: int = 0  # unknown nouns from outside the clinic's world (新幹線, ドル)
     concepts: int = 0  # distinct FAQ words (synonym groups) in the question
     compares: bool = False  # asks for a difference or a choice (違い, どっち)
+    medicine_effects: bool = False  # asks about a medicine's own side effects (ピルの副作用)
 
 
 @dataclass(frozen=True)
@@ -239,9 +241,11 @@ class FaqIndex:
                 query.surface,
             ):
                 owners += 1
+        # ピルの副作用: the side effects asked about are the medicine's, not the treatment's.
+        medicine = any(pair in query.surface for pair in _MEDICINE_EFFECTS)
         return Scored(
             candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, len(foreign), concepts,
-            any(w.base == _DIFFERENCE for w in query.words),
+            any(w.base == _DIFFERENCE for w in query.words), medicine,
         )
 
     def _known(self, word) -> bool:
@@ -352,7 +356,8 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     # いくら) is a question about something else that happens to share a word.
     # No FAQ word at all beside one the FAQ never uses (宝くじを当てる方法) is no FAQ question.
     lone_word = not scored.anchored and (
-        (scored.owned > 0 and scored.concepts <= 1)
+        scored.medicine_effects
+        or (scored.owned > 0 and scored.concepts <= 1)
         or (scored.unknown_nouns > 0 and scored.concepts == 0)
     )
     may_answer = (

@@ -183,6 +183,8 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "エクソソーム点滴で糖尿病がよくなりますか",  # the treatment as the means, then the condition
         "エクソソームで生理痛が軽くなりますか",
         "エクソソームを自宅で作る方法は？",
+        "ピルの副作用で頭痛がすることはありますか",  # the medicine's side effects
+        "授乳中に飲める頭痛薬は？",
         "犬のアトピーにエクソソーム治療ってある？",
         "上清液って何度で保存するんですか？家の冷蔵庫でいい？",
         "犬の散歩って一日何回がいいの",
