@@ -137,6 +137,7 @@ class Weights:
     idf_power: float = 1.0  # > 1 sharpens: rare words (しわ) dominate common ones (エクソソーム)
     phrasing_recall: float = 0.0  # 0: a phrasing wholly inside the question scores 1, however short
     safety_boost: float = 1.15  # score multiplier for entries marked safety: true
+    other_subject: float = 0.9  # multiplier for entries about another treatment than the one named
 
 
 def features_of(text: Normalised, char_weight: float) -> dict[str, float]:
@@ -176,16 +177,20 @@ class FaqIndex:
         self.anchors = frozenset(fold_kana(a) for a in anchors)
         docs: list[_Doc] = []
         vocabulary: set[str] = set(GENERIC_NOUNS)
+        entry_anchors: list[set[str]] = [set() for _ in self.entry_ids]
         for index, texts in enumerate(phrasings):
             for text in texts:
                 normalised = normaliser.normalise(text)
                 if not normalised.surface:
                     continue
                 docs.append(_Doc(index, normalised.surface, features_of(normalised, weights.char_features)))
+                entry_anchors[index].update(w.base for w in normalised.words if w.base in self.anchors)
                 vocabulary.update(_word_keys(normalised))
         for text in extra_vocabulary:
             vocabulary.update(_word_keys(normaliser.normalise(text)))
         self._docs = docs
+        self._entry_anchors = [frozenset(a) for a in entry_anchors]
+        self._subject_cache: dict[frozenset[str], np.ndarray] = {}
         self._doc_surfaces = [d.surface for d in docs]
         self.vocabulary = frozenset(vocabulary)
 
@@ -296,10 +301,25 @@ class FaqIndex:
 
         total = weights.coverage * coverage + weights.containment * containment + weights.similarity * similarity
         total *= 100 * self.unknown_word_factor(query) * self._boost
+        # A question that names one treatment (エクソソームってアンチエイジングになる?) is less
+        # about entries whose phrasings only ever name another one (the 上清液 entries).
+        named = frozenset(w.base for w in query.words if w.base in self.anchors)
+        if named:
+            total *= self._subject_factors(named)
         np.minimum(total, 100.0, out=total)
         total[(containment == 0) & (similarity == 0)] = 0
         best = np.argsort(-total, kind="stable")[:limit]
         return [Candidate(self.entry_ids[i], round(float(total[i]), 1)) for i in best if total[i] > 0]
+
+    def _subject_factors(self, named: frozenset[str]) -> np.ndarray:
+        """Per entry: `other_subject` where the entry names only other treatments, else 1."""
+        factors = self._subject_cache.get(named)
+        if factors is None:
+            factors = np.array(
+                [self.weights.other_subject if a and not a & named else 1.0 for a in self._entry_anchors]
+            )
+            self._subject_cache[named] = factors  # a handful of anchor combinations exist
+        return factors
 
     def _per_entry_max(self, values: np.ndarray) -> np.ndarray:
         out = np.zeros(len(self.entry_ids))

@@ -238,3 +238,9 @@ def test_a_definition_asked_at_the_end_of_a_long_message(answerer: Answerer) -> 
         "化粧品の成分なのか、お薬なのか…。初歩的な質問で申し訳ないのですが、エクソソームとはそもそも何なのか教えていただけますでしょうか。"
     )
     assert (result.kind, result.entry_id) == ("answer", "exosome-what")
+
+
+def test_the_treatment_named_decides_between_its_entries_and_the_other_ones(answerer: Answerer) -> None:
+    # 若返り is listed under the 上清液 effects; asked about エクソソーム it is the exosome entry.
+    assert answerer.answer("エクソソームってアンチエイジングになる？").entry_id == "exosome-beauty"
+    assert answerer.answer("上清液ってアンチエイジングになる？").entry_id == "supernatant-effects"
