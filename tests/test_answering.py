@@ -241,6 +241,6 @@ def test_a_definition_asked_at_the_end_of_a_long_message(answerer: Answerer) -> 
 
 
 def test_the_treatment_named_decides_between_its_entries_and_the_other_ones(answerer: Answerer) -> None:
-    # 若返り is listed under the 上清液 effects; asked about エクソソーム it is the exosome entry.
-    assert answerer.answer("エクソソームってアンチエイジングになる？").entry_id == "exosome-beauty"
-    assert answerer.answer("上清液ってアンチエイジングになる？").entry_id == "supernatant-effects"
+    # 若々しく is listed under the 上清液 effects; asked about エクソソーム it is the exosome entry.
+    assert answerer.answer("40代後半です。エクソソームで肌が若々しくなる効果は期待できますか").entry_id == "exosome-beauty"
+    assert answerer.answer("エクソソームがシグナル伝達に関わるってほんと?").entry_id == "exosome-function"
