@@ -77,7 +77,7 @@ DOMAIN_NOUNS = frozenset(
         "頭 頭皮 髪 毛 毛穴 フェイスライン 輪郭 全身 線 溝 点 色 跡 あと 手触り 化粧 メイク 化粧ノリ ノリ のり すっぴん "
         "液 液体 粒 物質 元 もと 袋 膜 細胞 細胞同士 血液 "
         "有り あり 可能性 影響 例 ケース タイプ 一緒 同時 前後 OK NG 目安 期間 回数 場所 希望 手続き 手順 無料 当日 翌日 "
-        "来院 院 表 初回 予算 日にち 日程 空き 都合 "
+        "来院 院 表 初回 初診 再診 診察 受診 予算 日にち 日程 空き 都合 "
         "赤ちゃん 子 こ 母乳 ミルク 混合 出産 産後 生後 妊娠中 "
         "卵 小麦 そば 蕎麦 えび 海老 かに 蟹 乳製品 食べ物 食物 花粉 ハウスダスト 金属 ゴム 動物 "
         "持病 病気 治療中 通院 錠剤 処方 "
@@ -236,7 +236,10 @@ class FaqIndex:
         after = _TARGET_AFTER_MEANS if means else _TARGET_AFTER
         if anchored:
             after = f"(?:{after}|{_TARGET_BEFORE_ANCHOR})"
-        targets = tuple(w.surface for w in foreign if re.search(re.escape(fold_kana(w.surface)) + after, query.surface))
+        # (炎, 症, 病 may follow as a word of their own: 副鼻腔・炎に効く.)
+        targets = tuple(
+            w.surface for w in foreign if re.search(re.escape(fold_kana(w.surface)) + "(?:炎|症|病)?" + after, query.surface)
+        )
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
         owners = 0
         for word, following in zip(query.words, query.words[1:]):

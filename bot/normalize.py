@@ -354,14 +354,27 @@ class Normaliser:
         if not _ROMAJI_MESSAGE.fullmatch(text):
             return text
         known = self.synonyms.knows
-        # Romaji separates words with spaces; Japanese does not, so the kana are joined up.
-        return "".join(
-            f" {word} " if known(word) else _ROMAJI_PARTICLES.get(word) or jaconv.alphabet2kana(word)
-            for word in text.split()
-        ).strip()
+        words = text.split()
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = " ".join(words[i : i + 2])
+            if i + 1 < len(words) and known(pair):  # stem cell, side effects
+                out.append(f" {pair} ")
+                i += 2
+                continue
+            word = words[i]
+            # Romaji separates words with spaces; Japanese does not, so the kana are joined up.
+            out.append(f" {word} " if known(word) else _ROMAJI_PARTICLES.get(word) or jaconv.alphabet2kana(word))
+            i += 1
+        return "".join(out).strip()
 
     def _reading(self, text: str) -> str:
         return "".join(fold_kana(m.reading_form() or m.surface()) for m in self._tokenizer().tokenize(text))
+
+    def _in_dictionary(self, word: str) -> bool:
+        morphemes = self._tokenizer().tokenize(word)
+        return len(morphemes) == 1 and not morphemes[0].is_oov()
 
     def _correct_katakana(self, text: str) -> str:
         """Fix typos in katakana words (エクソーソム → エクソソーム) against known terms."""
@@ -370,8 +383,8 @@ class Normaliser:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if word in self._known_katakana:
-                return word
+            if word in self._known_katakana or self._in_dictionary(word):
+                return word  # ニュース is a word of its own, not a typo of メニュー
             best = process.extractOne(
                 word, self._spelling_targets, scorer=fuzz.ratio, score_cutoff=75
             )

@@ -56,10 +56,21 @@ def smalltalk_kind(text: str) -> str | None:
     return None
 
 
+_STANDS_ALONE_BEFORE = re.compile(r"(?:^|[\s、。,.!?！？…~〜ー])$")
+_STANDS_ALONE_AFTER = re.compile(r"(?:です|でした|ございます|ございました)?(?:$|[\s、。,.!?！？…~〜ー♪☺️😊🙇]|[^\w])")
+
+
 def strip_smalltalk(text: str) -> str:
     """The message without its greeting or thanks, so 'こんにちは、副作用は?' is matched as '副作用は?'."""
     folded = fold_kana(text)
-    spans = [m.span() for p in (_PATTERNS["greeting"], _PATTERNS["thanks"]) for m in p.finditer(folded)]
+    # Only a greeting or thanks standing on its own counts: in 点滴OKですか, OK is the question.
+    spans = [
+        m.span()
+        for p in (_PATTERNS["greeting"], _PATTERNS["thanks"])
+        for m in p.finditer(folded)
+        if not folded[: m.start()].strip(" 、。,.!?！？")  # at the start: おはようございます副作用は?
+        or (_STANDS_ALONE_BEFORE.search(folded[: m.start()]) and _STANDS_ALONE_AFTER.match(folded, m.end()))
+    ]
     if not spans:
         return text
     out, last = [], 0

@@ -185,6 +185,7 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "エクソソームを自宅で作る方法は？",
         "ピルの副作用で頭痛がすることはありますか",  # the medicine's side effects
         "授乳中に飲める頭痛薬は？",
+        "副鼻腔炎にエクソソームは効果ある？",
         "犬のアトピーにエクソソーム治療ってある？",
         "上清液って何度で保存するんですか？家の冷蔵庫でいい？",
         "犬の散歩って一日何回がいいの",
@@ -244,3 +245,9 @@ def test_the_treatment_named_decides_between_its_entries_and_the_other_ones(answ
     # 若々しく is listed under the 上清液 effects; asked about エクソソーム it is the exosome entry.
     assert answerer.answer("40代後半です。エクソソームで肌が若々しくなる効果は期待できますか").entry_id == "exosome-beauty"
     assert answerer.answer("エクソソームがシグナル伝達に関わるってほんと?").entry_id == "exosome-function"
+
+
+def test_ok_inside_a_question_is_part_of_it(answerer: Answerer) -> None:
+    # OK here asks whether the drip is allowed; it is not a thank-you to strip.
+    assert answerer.answer("妊婦ですがエクソソーム点滴OKですか？").entry_id == "pregnancy"
+    assert (answerer.answer("初診の予約はどうすればいいですか").kind, answerer.answer("初診の予約はどうすればいいですか").entry_id) == ("answer", "booking")

@@ -120,3 +120,13 @@ def test_japanese_typed_in_katakana_is_read_as_japanese(answerer) -> None:
     words = answerer.normaliser.normalise("ロキソニンとカロナールを一緒に飲んでも大丈夫ですか").words
     assert "カロナール" in [w.surface for w in words]
     assert answerer.answer("美容院のヘッドスパで薄毛は改善しますか").kind != "answer"
+
+
+def test_a_katakana_word_of_the_dictionary_is_no_typo(answerer) -> None:
+    # ニュース is one edit from メニュー, but a word of its own.
+    assert "メニュー" not in [w.surface for w in answerer.normaliser.normalise("今日のニュースで何かあった？").words]
+    assert answerer.answer("今日のニュースで何か大きいことあった？").kind != "answer"
+
+
+def test_two_word_romaji_terms_stay_whole(answerer) -> None:
+    assert answerer.answer("stem cell tte nan desu ka").entry_id == "stem-cell-what"
