@@ -137,6 +137,13 @@ class Answerer:
             result = self.match(asking[-1])
             if result[0].band == "answer":
                 return result
+            # 雑誌でエクソソームという言葉を見ました。どういうものですか? — the name is in
+            # the context, the question asks what it is.
+            named = {w.surface for w in whole[1].words if w.base in self.index.anchors}
+            if len(named) == 1 and not any(w.base in self.index.anchors for w in result[1].words):
+                result = self.match(named.pop() + DEFINITION)
+                if result[0].band == "answer":
+                    return result
         if whole[0].band == "answer":
             return whole
         for sentence in reversed(asking):

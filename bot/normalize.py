@@ -34,6 +34,7 @@ _SEPARATORS = re.compile(
 MAX_CHARS = 10_000
 # Zero-width spaces, joiners, direction marks, soft hyphens: invisible, so they join words.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_EQUALS = re.compile(r"[=≠≒]")
 # Laughter and trailing noise: 笑, www, ｗｗｗ (already folded by NFKC).
 _LAUGHTER = re.compile(r"(?:(?<=[^a-z])|^)w{2,}|笑+|\(笑\)")
 _REPEATED_LONG_VOWEL = re.compile(r"[ー〜~]{2,}")
@@ -81,6 +82,8 @@ def fold_kana(text: str) -> str:
 def clean(text: str) -> str:
     """NFKC, lower case, invisible characters dropped, emoji/punctuation to spaces, long vowels squeezed."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
+    # = and ≠ say "the same / not the same" (エクソソーム=上清液?): kept as a word, not punctuation.
+    text = _EQUALS.sub(" イコール ", text)
     text = _LAUGHTER.sub(" ", text)
     text = _SEPARATORS.sub(" ", text)
     text = _REPEATED_LONG_VOWEL.sub("ー", text)

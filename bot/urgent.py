@@ -119,6 +119,11 @@ _IF = re.compile(
     )
 )
 _NOW_HERE = re.compile(fold_kana(r"今(?![回後度])|さっき|助けて|たすけて|どうしよう|どうしたら"))
+# A milder reaction at an earlier treatment (去年受けたときは赤くなった) is history.
+_ASKED_IN_GENERAL = re.compile(
+    fold_kana(r"(?:たり|だり)(?:する|します|しない|しません)(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性")
+)
+_EARLIER = re.compile(fold_kana(r"去年|昨年|前回|以前|ヶ月前|か月前|年前|昔"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前|"
               r"いつも|悩み|悩んで|普段|ふだん|季節の変わり目|敏感肌|しやすい")
@@ -183,12 +188,16 @@ def is_urgent(text: str) -> bool:
             continue
         severe = _found(SEVERE, sentence, original)
         moderate = _found(MODERATE, sentence, original)
-        if not severe and (not moderate or _CHRONIC.search(sentence)):
+        if not severe and (
+            not moderate or ((_CHRONIC.search(sentence) or _EARLIER.search(sentence)) and not _NOW_HERE.search(sentence))
+        ):
             continue
         if (_HEARSAY.search(sentence) or _IF.search(sentence)) and not _NOW_HERE.search(sentence):
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
+        if not severe and _ASKED_IN_GENERAL.search(sentence) and not _NOW_HERE.search(sentence):
+            continue  # 赤くなったりする? asks whether it can happen
         now = _NOW.search(sentence) is not None or (
             _MAYBE_NOW.search(sentence) is not None and _HYPOTHETICAL.search(sentence) is None
         )
