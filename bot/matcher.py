@@ -48,6 +48,8 @@ _MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術)?で"  # エクソソー
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
 _MEDICINE_EFFECTS = tuple(fold_kana(p) for p in ("薬の副作用", "薬の副反応", "薬で副作用"))
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
+_TREATMENT_AFTER_TAKING = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|さぷり|くりーむ|まっさーじ|れーざー)"
+_TAKING = frozenset(fold_kana(w) for w in ("服用", "併用"))
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 
 # Generic nouns that say nothing about the topic (the question is still about the FAQ).
@@ -75,6 +77,7 @@ DOMAIN_NOUNS = frozenset(
     for w in (
         "頬 ほお ほっぺ あご 顎 おでこ 額 鼻 小鼻 口 口元 口周り 目 目元 目尻 目の下 まぶた 首 首元 デコルテ 手 手の甲 腕 背中 胸 "
         "頭 頭皮 髪 毛 毛穴 フェイスライン 輪郭 全身 線 溝 点 色 跡 あと 手触り 化粧 メイク 化粧ノリ ノリ のり すっぴん "
+        "マスク ケア スキンケア クリニック ドクター ナース スタッフ カウンセラー "
         "液 液体 粒 物質 元 もと 袋 膜 細胞 細胞同士 血液 "
         "有り あり 可能性 影響 例 ケース タイプ 一緒 同時 前後 OK NG 目安 期間 回数 場所 希望 手続き 手順 無料 当日 翌日 "
         "来院 院 表 初回 初診 再診 診察 受診 予算 日にち 日程 空き 都合 "
@@ -265,13 +268,18 @@ class FaqIndex:
         A katakana or Latin name (ミノキシジル) usually is another product or treatment; so is
         an unknown noun that names a treatment (美白注射, 鍼治療, 肝斑の薬).
         """
+        # Taking medicine is this FAQ's own topic: 高血圧の薬を飲んでいる names no other product.
+        taking = any(w.base in _TAKING for w in query.words)
+        treatment_after = _TREATMENT_AFTER_TAKING if taking else _TREATMENT_AFTER
         names = []
         for w in query.words:
             if not w.noun or w.concept or w.base in self.vocabulary or fold_kana(w.surface) in self.vocabulary:
                 continue
+            if w.base in DOMAIN_NOUNS or fold_kana(w.surface) in DOMAIN_NOUNS:
+                continue  # マスク, タイプ: everyday katakana, not a product
             if w.foreign_script and len(w.surface) >= 3:
                 names.append(w.surface)
-            elif re.search(re.escape(fold_kana(w.surface)) + _TREATMENT_AFTER, query.surface):
+            elif re.search(re.escape(fold_kana(w.surface)) + treatment_after, query.surface):
                 names.append(w.surface)
         return tuple(names)
 

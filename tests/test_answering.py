@@ -251,3 +251,10 @@ def test_ok_inside_a_question_is_part_of_it(answerer: Answerer) -> None:
     # OK here asks whether the drip is allowed; it is not a thank-you to strip.
     assert answerer.answer("妊婦ですがエクソソーム点滴OKですか？").entry_id == "pregnancy"
     assert (answerer.answer("初診の予約はどうすればいいですか").kind, answerer.answer("初診の予約はどうすればいいですか").entry_id) == ("answer", "booking")
+
+
+def test_everyday_katakana_and_medicine_kinds_are_not_other_products(answerer: Answerer) -> None:
+    # マスク and タイプ are everyday words; 高血圧の薬 is the medicine the FAQ's entry is about.
+    assert answerer.answer("マスクの下がポツポツだらけで、治ってはまたできての繰り返し。おさまる？").entry_id == "acne"
+    assert answerer.answer("毎朝、高血圧の錠剤と睡眠導入剤をのんでます。一緒に受けて問題ない？").entry_id == "drug-interaction"
+    assert answerer.answer("肝斑の薬の副作用は？").kind != "answer"  # another product's side effects
