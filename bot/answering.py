@@ -99,7 +99,10 @@ class Answerer:
         score = best.score if best else 0.0
         if match.band == "answer":
             entry = self.knowledge.entry(best.id)
-            return Answer(question, "answer", entry.id, score, match.candidates, self._answer_messages(entry), normalised.surface)
+            replies = self._answer_messages(entry)
+            if match.both:
+                replies += self._answer_messages(self.knowledge.entry(match.candidates[1].id))
+            return Answer(question, "answer", entry.id, score, match.candidates, replies, normalised.surface)
         chosen = self._entries(c.id for c in match.candidates)
         if match.band == "suggest":
             return Answer(question, "suggest", None, score, match.candidates, messages.suggest_messages(chosen, self.settings), normalised.surface)

@@ -110,12 +110,14 @@ class Scored:
     concepts: int = 0  # distinct FAQ words (synonym groups) in the question
     compares: bool = False  # asks for a difference or a choice (違い, どっち)
     medicine_effects: bool = False  # asks about a medicine's own side effects (ピルの副作用)
+    two_topics: bool = False  # the two best entries each answer a different part (シミとくすみ)
 
 
 @dataclass(frozen=True)
 class Match:
     band: str  # "answer", "suggest" or "fallback"
     candidates: tuple[Candidate, ...]  # best first
+    both: bool = False  # answer the two best entries: the question asks about both
 
     @property
     def best(self) -> Candidate | None:
@@ -254,9 +256,18 @@ class FaqIndex:
                 owners += 1
         # ピルの副作用: the side effects asked about are the medicine's, not the treatment's.
         medicine = any(pair in query.surface for pair in _MEDICINE_EFFECTS)
+        two_topics = False
+        if len(candidates) > 1:
+            # The words that choose each entry, beside the treatment's name and "what is".
+            asked = {
+                "w:" + w.base for w in query.words if w.concept and w.base not in self.anchors and w.base not in INTENT_WEIGHTS
+            }
+            first = self._entry_features[self.entry_ids.index(candidates[0].id)] & asked
+            second = self._entry_features[self.entry_ids.index(candidates[1].id)] & asked
+            two_topics = bool(first - second) and bool(second - first)
         return Scored(
             candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, len(foreign), concepts,
-            any(w.base == _DIFFERENCE for w in query.words), medicine,
+            any(w.base == _DIFFERENCE for w in query.words), medicine, two_topics,
         )
 
     def _known(self, word) -> bool:
@@ -402,6 +413,9 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     )
     if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
+    if may_answer and scored.two_topics and runner_up >= thresholds.two_topic_score:
+        # Not a close call between two readings: two questions in one (シミとくすみ両方).
+        return Match("answer", (best, *candidates[1 : thresholds.suggestions]), both=True)
     if best.score >= thresholds.suggest_score:
         return Match("suggest", closest)
     return Match("fallback", closest)

@@ -32,6 +32,9 @@ class Thresholds:
     clear_margin: float = 30.0
     suggest_score: float = 30.0
     suggestions: int = 3
+    # Two entries that each answer a different part of the question (シミとくすみ両方) are
+    # both answered when both score at least this.
+    two_topic_score: float = 60.0
 
     def answers(self, score: float, margin: float) -> bool:
         return (score >= self.answer_score and margin >= self.answer_margin) or (

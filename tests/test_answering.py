@@ -258,3 +258,12 @@ def test_everyday_katakana_and_medicine_kinds_are_not_other_products(answerer: A
     assert answerer.answer("マスクの下がポツポツだらけで、治ってはまたできての繰り返し。おさまる？").entry_id == "acne"
     assert answerer.answer("毎朝、高血圧の錠剤と睡眠導入剤をのんでます。一緒に受けて問題ない？").entry_id == "drug-interaction"
     assert answerer.answer("肝斑の薬の副作用は？").kind != "answer"  # another product's side effects
+
+
+def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
+    result = answerer.answer("妊娠中で、病院から出てる薬も飲んでます。受けても大丈夫でしょうか")
+    assert result.kind == "answer" and {result.candidates[0].id, result.candidates[1].id} == {"pregnancy", "drug-interaction"}
+    alt_texts = [m["altText"] for m in result.messages]
+    assert len(result.messages) == 2 and any("妊娠" in t for t in alt_texts) and any("服用" in t for t in alt_texts)
+    # A close call between two readings of one question stays a もしかして choice.
+    assert answerer.answer("上清液の説明をお願いします").kind == "suggest"
