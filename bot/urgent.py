@@ -62,7 +62,8 @@ _MODERATE = [
     r"痛い", r"痛み", r"痛む", r"(?:^|(?<=[がてもくはにとぎ\s]))いた[いみむ]", r"ズキズキ", r"ずきずき", r"激痛",
     r"赤くなっ", r"真っ赤", r"まっか", r"かゆくて", r"かゆい", r"痒い", r"痒くて", r"かゆみが(?:ひど|止まらな|とまらな|出)",
     r"内出血", r"青あざ", r"あざ", r"変色", r"黒く", r"紫(?!外)",  # 紫外線 is sunlight, not a bruise
-    r"(?:ぶつぶつ|ブツブツ|発疹|赤み|湿疹|じんましん|蕁麻疹|かゆみ|腫れ|はれ)[^。!?]{0,14}(?:広が|ひろが|増えて|ふえて|出てき|でてき|いっぱい|だらけ)",  # spreading
+    r"(?:ぶつぶつ|ブツブツ|発疹|赤み|赤い|赤く|あかい|湿疹|じんましん|蕁麻疹|かゆみ|腫れ|はれ|斑点|あざ)[^。!?]{0,14}"
+    r"(?:広が|ひろが|増えて|ふえて|出てき|でてき|いっぱい|だらけ)",  # spreading: a rash, a red streak
     r"じゅくじゅく", r"かゆう", r"痒う", r"動けな", r"うごけな", r"だるくて",
     r"顔色が(?:悪|わる)",
     r"気分が[^。!?]{0,6}(?:悪|わる)", r"具合が[^。!?]{0,6}(?:悪|わる)", r"体調が[^。!?]{0,6}(?:悪|わる|おかし)", r"様子がおかし", r"むかむか", r"ほてり", r"火照", r"ほてっ",
@@ -123,6 +124,7 @@ _NOW_HERE = re.compile(fold_kana(r"今(?![回後度])|さっき|助けて|たす
 _ASKED_IN_GENERAL = re.compile(
     fold_kana(r"(?:たり|だり)(?:する|します|しない|しません)(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性")
 )
+_REPORTED_IN_GENERAL = re.compile(fold_kana(r"報告され|報告があ|報告はあ|例はあ|例があ|ような副作用|ことってあ|ことはありますか"))
 _EARLIER = re.compile(fold_kana(r"去年|昨年|前回|以前|ヶ月前|か月前|年前|昔"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前|"
@@ -196,8 +198,10 @@ def is_urgent(text: str) -> bool:
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
-        if not severe and _ASKED_IN_GENERAL.search(sentence) and not _NOW_HERE.search(sentence):
-            continue  # 赤くなったりする? asks whether it can happen
+        if not _NOW_HERE.search(sentence) and (
+            (not severe and _ASKED_IN_GENERAL.search(sentence)) or _REPORTED_IN_GENERAL.search(sentence)
+        ):
+            continue  # 赤くなったりする? / 息苦しくなるような副作用って報告されてますか? ask whether it happens
         now = _NOW.search(sentence) is not None or (
             _MAYBE_NOW.search(sentence) is not None and _HYPOTHETICAL.search(sentence) is None
         )

@@ -186,6 +186,8 @@ def test_the_way_people_type(answerer: Answerer, question: str, entry_id: str) -
         "ピルの副作用で頭痛がすることはありますか",  # the medicine's side effects
         "授乳中に飲める頭痛薬は？",
         "副鼻腔炎にエクソソームは効果ある？",
+        "近所の皮膚科でもエクソソームやってるけど、違いはありますか",  # compares clinics
+        "エクソソームの効果ってふつう何ヶ月くらい続くものなの？",
         "犬のアトピーにエクソソーム治療ってある？",
         "上清液って何度で保存するんですか？家の冷蔵庫でいい？",
         "犬の散歩って一日何回がいいの",
