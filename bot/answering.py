@@ -30,6 +30,9 @@ _ASKING = re.compile(
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 
 
+# Words for the clinic's own menu: "do you offer X?" with these asks about this treatment.
+_OWN_MENU = frozenset(fold_kana(w) for w in ("メニュー", "施術内容"))
+
 # The word the normaliser puts for 何ですか / どういうもの / って何: a request for a definition.
 DEFINITION = "とは"
 
@@ -116,7 +119,9 @@ class Answerer:
             normalised = self.normaliser.normalise(text + "とは")
         scored = self.index.rank(normalised)
         # "Do you offer X?" about anything but this FAQ's treatment is another service.
-        offer = _OFFER.search(fold_kana(clean(text))) is not None and not scored.anchored
+        # そっちでやってるコースの中身 asks about the clinic's own menu, not another service.
+        own_menu = any(w.base in _OWN_MENU for w in normalised.words)
+        offer = _OFFER.search(fold_kana(clean(text))) is not None and not scored.anchored and not own_menu
         return decide(scored, self.settings.thresholds, other_topic=bool(normalised.other_topics) or offer), normalised
 
     def _match_message(self, text: str) -> tuple[Match, Normalised]:

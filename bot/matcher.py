@@ -75,7 +75,7 @@ GENERIC_NOUNS = frozenset(
 DOMAIN_NOUNS = frozenset(
     fold_kana(w)
     for w in (
-        "頬 ほお ほっぺ あご 顎 おでこ 額 鼻 小鼻 口 口元 口周り 目 目元 目尻 目の下 まぶた 首 首元 デコルテ 手 手の甲 腕 背中 胸 "
+        "頬 ほお ほっぺ あご 顎 おでこ 額 鼻 小鼻 口 口元 口周り 口まわり まわり 周り せい 目 目元 目尻 目の下 まぶた 首 首元 デコルテ 手 手の甲 腕 背中 胸 "
         "頭 頭皮 髪 毛 毛穴 フェイスライン 輪郭 全身 線 溝 点 色 跡 あと 手触り 化粧 メイク 化粧ノリ ノリ のり すっぴん "
         "マスク ケア スキンケア クリニック ドクター ナース スタッフ カウンセラー "
         "液 液体 粒 物質 元 もと 袋 膜 細胞 細胞同士 血液 "
@@ -363,6 +363,9 @@ class FaqIndex:
                 continue
             if word.concept or word.base in self.vocabulary or fold_kana(word.surface) in self.vocabulary:
                 known += 1.0
+            elif word.base in DOMAIN_NOUNS or fold_kana(word.surface) in DOMAIN_NOUNS:
+                # 口まわり, マスク: where and how a skin complaint shows, not another topic.
+                unknown += 0.2
             else:
                 unknown += 1.0 if word.foreign_script else 0.6
         if anchored:

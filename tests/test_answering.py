@@ -269,3 +269,17 @@ def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
     assert len(result.messages) == 2 and any("妊娠" in t for t in alt_texts) and any("服用" in t for t in alt_texts)
     # A close call between two readings of one question stays a もしかして choice.
     assert answerer.answer("上清液の説明をお願いします").kind == "suggest"
+
+
+def test_the_clinics_own_course_is_not_another_service(answerer: Answerer) -> None:
+    # "Do you offer X?" without this treatment's name is another service; the clinic's own course is not.
+    assert answerer.answer("そっちでやってるコースの中身、ざっくり教えて").entry_id == "treatment-menu"
+    assert answerer.answer("ハイフやってますか").kind == "fallback"
+
+
+def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer) -> None:
+    # 口まわり, マスク, 顎 say where and why; the complaint decides the entry.
+    for question in ("マスクのせいで口まわりがボロボロに荒れてて…", "顎のブツブツがずっと治らないんです。赤いのが何個もあって"):
+        result = answerer.answer(question)
+        assert (result.kind, result.entry_id) == ("answer", "acne"), question
+    assert answerer.answer("マスクのせいで耳が痛い").kind != "answer"
