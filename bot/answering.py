@@ -59,6 +59,11 @@ class Answer:
         }
 
 
+def _last_clause(sentence: str) -> str:
+    """The part after the last comma: …のですが、そもそもエクソソームって何ですか?"""
+    return re.split(r"[、,，]", sentence)[-1]
+
+
 class Answerer:
     """Answers questions from one loaded FAQ version. Immutable: reloads build a new one."""
 
@@ -141,8 +146,11 @@ class Answerer:
         asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
         # "What is X?" asks for a definition whatever the context says (友達が受けて
         # きれいになった。そもそもエクソソームって何?): that sentence decides.
-        if asking and self._asks_definition(asking[-1]):
-            result = self.match(asking[-1])
+        # (…詳しくないのですが、そもそもエクソソームって何ですか? — the clause after the
+        # context asks; 何のことかわかりません。教えてください — an earlier sentence does.)
+        defining = next(filter(None, map(self._defining_part, reversed(asking))), None)
+        if defining is not None:
+            result = self.match(defining)
             if result[0].band == "answer":
                 return result
             # 雑誌でエクソソームという言葉を見ました。どういうものですか? — the name is in
@@ -159,6 +167,18 @@ class Answerer:
             if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
                 return result
         return whole
+
+    def _defining_part(self, sentence: str) -> str | None:
+        """The part of an asking sentence that asks what the treatment is, if any."""
+        clause = _last_clause(sentence)
+        # The clause decides only when it names the treatment itself: 具体的にはどんな仕組み?
+        # after context asks about that context.
+        if clause != sentence and self._asks_definition(clause) and self._names_anchor(clause):
+            return clause
+        return sentence if self._asks_definition(sentence) else None
+
+    def _names_anchor(self, text: str) -> bool:
+        return any(w.base in self.index.anchors for w in self.normaliser.normalise(text).words)
 
     def _asks_definition(self, sentence: str) -> bool:
         """幹細胞って何? — a definition asked, and no FAQ word but the name (とは別物 compares)."""

@@ -43,7 +43,7 @@ _ATTRIBUTES = frozenset(
 _TARGET_AFTER_MEANS = (
     r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用|軽く|かるく|楽に|らくに|消え|なくな)"
 )
-_MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術)?で"  # エクソソーム(点滴)で
+_MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術|点鼻|吸入|塗布|内服|投与)?で"  # エクソソーム(点滴)で
 # 更年期障害に上清液は効く: the target, then the treatment, then the verb.
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
 _MEDICINE_EFFECTS = tuple(fold_kana(p) for p in ("薬の副作用", "薬の副反応", "薬で副作用"))
@@ -250,7 +250,8 @@ class FaqIndex:
         for word, following in zip(query.words, query.words[1:]):
             # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else.
             if word in foreign and following.base in _ATTRIBUTES and re.search(
-                re.escape(fold_kana(word.surface)) + r"(?:(?:の|は|って)[^、]{0,4}?)?" + re.escape(fold_kana(following.surface)),
+                # (焼肉屋の予約: a shop's suffix may follow the owner.)
+                re.escape(fold_kana(word.surface)) + r"(?:屋|店|さん)?(?:(?:の|は|って)[^、]{0,4}?)?" + re.escape(fold_kana(following.surface)),
                 query.surface,
             ):
                 owners += 1

@@ -35,6 +35,8 @@ MAX_CHARS = 10_000
 # Zero-width spaces, joiners, direction marks, soft hyphens: invisible, so they join words.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _EQUALS = re.compile(r"[=≠≒]")
+# ○○クリニック: a name left out is written with circles; all of them become 〇, a kanji-like mark.
+_CIRCLES = re.compile(r"[○◯]")
 # Laughter and trailing noise: 笑, www, ｗｗｗ (already folded by NFKC).
 _LAUGHTER = re.compile(r"(?:(?<=[^a-z])|^)w{2,}|笑+|\(笑\)")
 _REPEATED_LONG_VOWEL = re.compile(r"[ー〜~]{2,}")
@@ -84,6 +86,7 @@ def clean(text: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     # = and ≠ say "the same / not the same" (エクソソーム=上清液?): kept as a word, not punctuation.
     text = _EQUALS.sub(" イコール ", text)
+    text = _CIRCLES.sub("〇", text)
     text = _LAUGHTER.sub(" ", text)
     text = _SEPARATORS.sub(" ", text)
     text = _REPEATED_LONG_VOWEL.sub("ー", text)

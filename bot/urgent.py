@@ -122,9 +122,14 @@ _IF = re.compile(
 _NOW_HERE = re.compile(fold_kana(r"今(?![回後度])|さっき|助けて|たすけて|どうしよう|どうしたら"))
 # A milder reaction at an earlier treatment (去年受けたときは赤くなった) is history.
 _ASKED_IN_GENERAL = re.compile(
-    fold_kana(r"(?:たり|だり)(?:する|します|しない|しません)(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性")
+    fold_kana(
+        r"(?:たり|だり)(?:する|します|しない|しません)(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性|"
+        r"(?:って|は)(?:残る|残ります|続く|続きます|出る|出ます|引く|引きます)(?:\?|か|の|$)"  # 痛みって残る?
+    )
 )
-_REPORTED_IN_GENERAL = re.compile(fold_kana(r"報告され|報告があ|報告はあ|例はあ|例があ|ような副作用|ことってあ|ことはありますか"))
+_REPORTED_IN_GENERAL = re.compile(
+    fold_kana(r"報告され|報告があ|報告はあ|例はあ|例があ|ような副作用|ことってあ|ことはありますか|なんてこと|なんてない|なんてありません")
+)
 _EARLIER = re.compile(fold_kana(r"去年|昨年|前回|以前|ヶ月前|か月前|年前|昔"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前|"

@@ -283,3 +283,30 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         result = answerer.answer(question)
         assert (result.kind, result.entry_id) == ("answer", "acne"), question
     assert answerer.answer("マスクのせいで耳が痛い").kind != "answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "○○美容外科のエクソソームと比べてこちらのほうが効果高いですか",  # a clinic left unnamed, compared
+        "焼肉屋の予約したいんだけど4人で",  # the shop's booking
+        "ｴｸｿｿｰﾑ点鼻で認知症が治るって本当？",  # a disease the FAQ never names
+        "近くの薬局は何時まで開いてる？",
+        "幹細胞の培養には何日かかるんですか",  # a figure the article does not give
+    ],
+)
+def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question).kind != "answer"
+
+
+def test_the_clause_that_asks_what_it_is_decides_a_long_message(answerer: Answerer) -> None:
+    asked = "友達がエクソソームやってて肌きれいになったって言ってました。私は美容にあまり詳しくないのですが、そもそもエクソソームって何ですか？"
+    assert answerer.answer(asked).entry_id == "exosome-what"
+    # "具体的には" after context asks about that context (how it carries information).
+    context = "大学で生物を少し勉強していました。エクソソームが細胞から細胞へ情報を運ぶという話を読んだのですが、具体的にはどんなメカニズムなのでしょうか？"
+    assert answerer.answer(context).entry_id == "exosome-function"
+
+
+def test_the_day_after_with_a_reaction_is_about_the_reaction(answerer: Answerer) -> None:
+    assert answerer.answer("施術の翌日は腫れますか").entry_id in ("allergy", "side-effects")
+    assert answerer.answer("次の日に仕事に行けますか").entry_id == "treatment-menu"
