@@ -59,6 +59,9 @@ class Answer:
         }
 
 
+_POINTS_BACK = re.compile(r"(?:それ|あれ|これ|その|あの)")
+
+
 def _last_clause(sentence: str) -> str:
     """The part after the last comma: …のですが、そもそもエクソソームって何ですか?"""
     return re.split(r"[、,，]", sentence)[-1]
@@ -141,7 +144,7 @@ class Answerer:
         if whole[0].best is None:
             return whole
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
-        if len(sentences) < 2:
+        if len(sentences) < 2 and _last_clause(text) == text:
             return whole
         asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
         # "What is X?" asks for a definition whatever the context says (友達が受けて
@@ -173,8 +176,12 @@ class Answerer:
         clause = _last_clause(sentence)
         # The clause decides only when it names the treatment itself: 具体的にはどんな仕組み?
         # after context asks about that context.
-        if clause != sentence and self._asks_definition(clause) and self._names_anchor(clause):
-            return clause
+        if clause != sentence and self._asks_definition(clause):
+            if self._names_anchor(clause):
+                return clause
+            # 小さい粒が美容にいいって聞いたけど、それって何者? — それ points back at the name.
+            if _POINTS_BACK.match(clause.strip()) and self._names_anchor(sentence):
+                return clause
         return sentence if self._asks_definition(sentence) else None
 
     def _names_anchor(self, text: str) -> bool:

@@ -118,6 +118,10 @@ class Normalised:
     residual_reading: tuple[str, ...] = ()  # their readings
 
 
+# Kana that make と part of the word before it (こと, あと, ひと, もと) rather than とは "what is".
+_KANA_BEFORE_TOWA = frozenset("こあひも")
+
+
 class SynonymTable:
     """Replaces every spelling variant by its group's canonical word (longest match first)."""
 
@@ -168,6 +172,8 @@ class SynonymTable:
         # the origin phrase 何から作る must win over the definition phrase って何.
         found = []
         for start in range(len(folded)):
+            if folded.startswith("とは", start) and start > 0 and folded[start - 1] in _KANA_BEFORE_TOWA:
+                continue  # ことは, あとは, ひとは: a word ending in と, not "what is"
             match = self._pattern.match(folded, start)
             if match:
                 found.append((match.end() - start, start, match.end()))

@@ -268,7 +268,7 @@ def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
     alt_texts = [m["altText"] for m in result.messages]
     assert len(result.messages) == 2 and any("妊娠" in t for t in alt_texts) and any("服用" in t for t in alt_texts)
     # A close call between two readings of one question stays a もしかして choice.
-    assert answerer.answer("上清液の説明をお願いします").kind == "suggest"
+    assert answerer.answer("上清液にもエクソソームってあるの？").kind == "suggest"
 
 
 def test_the_clinics_own_course_is_not_another_service(answerer: Answerer) -> None:
@@ -310,3 +310,10 @@ def test_the_clause_that_asks_what_it_is_decides_a_long_message(answerer: Answer
 def test_the_day_after_with_a_reaction_is_about_the_reaction(answerer: Answerer) -> None:
     assert answerer.answer("施術の翌日は腫れますか").entry_id in ("allergy", "side-effects")
     assert answerer.answer("次の日に仕事に行けますか").entry_id == "treatment-menu"
+
+
+def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
+    # The name (described, not spelt) comes first, then あれは何のこと? asks what it is.
+    question = "油の膜に包まれたナノサイズのカプセルが肌にいいって話、あれは何のこと？"
+    assert answerer.answer(question).entry_id == "exosome-what"
+    assert answerer.answer("エクソソームが肌にいいって聞いたけど、それってシミにも効く？").entry_id != "exosome-what"

@@ -130,3 +130,18 @@ def test_a_katakana_word_of_the_dictionary_is_no_typo(answerer) -> None:
 
 def test_two_word_romaji_terms_stay_whole(answerer) -> None:
     assert answerer.answer("stem cell tte nan desu ka").entry_id == "stem-cell-what"
+
+
+def test_koto_wa_is_no_request_for_a_definition(answerer) -> None:
+    def concepts(text: str) -> list[str]:
+        return [w.base for w in answerer.normaliser.normalise(text).words if w.concept]
+
+    # 受けることは / あとは end a word in と; only エクソソームとは asks what it is.
+    assert "とは" not in concepts("エクソソーム治療を受けることは可能でしょうか")
+    assert "とは" not in concepts("あとは大丈夫ですか")
+    assert "とは" in concepts("えくそそーむとは")
+
+
+def test_a_name_left_out_with_circles_is_kept(answerer) -> None:
+    # ○○ and 〇〇 both stand for an unnamed clinic; neither is punctuation.
+    assert clean("○○クリニック") == clean("〇〇クリニック") == "〇〇クリニック"
