@@ -317,3 +317,28 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
     question = "油の膜に包まれたナノサイズのカプセルが肌にいいって話、あれは何のこと？"
     assert answerer.answer(question).entry_id == "exosome-what"
     assert answerer.answer("エクソソームが肌にいいって聞いたけど、それってシミにも効く？").entry_id != "exosome-what"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("子どもがまだ母乳を飲んでる時期なんですけど、問題ないですか", "pregnancy"),  # the baby drinks, no medicine
+        ("二キビに効果ある？", "acne"),  # 二 (two) typed for ニ
+        ("エクソソームが他の細胞にRNAとかタンパク質を渡すとどうなるの？✨", "exosome-function"),
+    ],
+)
+def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
+    assert answerer.answer(question).entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "携帯の料金プラン変えたいんだけど、どこが安い？",
+        "おめでとうございます！あなたは10万円分のポイントに当選しました。下記URLから受け取り手続きをしてください",
+        "使っているエクソソームは国産ですか",  # a fact the article does not give
+        "エクソソームを飲むサプリは売っていますか",
+    ],
+)
+def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question).kind not in ("answer", "urgent")
