@@ -60,6 +60,7 @@ class Answer:
 
 
 _POINTS_BACK = re.compile(r"(?:それ|あれ|これ|その|あの)")
+_MET_AS_A_WORD = re.compile(r"(?:言葉|ことば|名前|単語|用語|文字)(?:が|を|に|も)")
 
 
 def _last_clause(sentence: str) -> str:
@@ -181,6 +182,9 @@ class Answerer:
                 return clause
             # 小さい粒が美容にいいって聞いたけど、それって何者? — それ points back at the name.
             if _POINTS_BACK.match(clause.strip()) and self._names_anchor(sentence):
+                return clause
+            # 「培養上清」って言葉が出てきたんですけど、何のことか… — the name was met as a word.
+            if _MET_AS_A_WORD.search(sentence) and self._names_anchor(sentence):
                 return clause
         return sentence if self._asks_definition(sentence) else None
 

@@ -28,6 +28,8 @@ from .settings import Thresholds
 # Words that say what kind of question it is rather than what it is about count less:
 # in 成分は何ですか the topic is 成分, not "what is".
 INTENT_WEIGHTS = {"とは": 0.5}
+# What a question asks about a thing, as opposed to the thing (a concern, a condition).
+_ASPECTS = frozenset("w:" + fold_kana(w) for w in ("とは", "違い", "効果", "働き", "由来", "成分"))
 # A noun right before one of these names a treatment or product (美白注射, 鍼治療).
 _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|薬|剤|さぷり|くりーむ|まっさーじ|れーざー)"
 # A noun right before one of these is what the patient wants treated or used on (がんに効く,
@@ -111,6 +113,9 @@ class Scored:
     compares: bool = False  # asks for a difference or a choice (違い, どっち)
     medicine_effects: bool = False  # asks about a medicine's own side effects (ピルの副作用)
     two_topics: bool = False  # the two best entries each answer a different part (シミとくすみ)
+    # Only one of the two best entries is chosen by a word of the question the other lacks
+    # (乾燥でざらつく。エクソソームは効果ある? — ざらつき): 1 the best, 2 the runner-up, else 0.
+    decided_by_words: int = 0
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,7 @@ class FaqIndex:
         # ピルの副作用: the side effects asked about are the medicine's, not the treatment's.
         medicine = any(pair in query.surface for pair in _MEDICINE_EFFECTS)
         two_topics = False
+        decided = 0
         if len(candidates) > 1:
             # The words that choose each entry, beside the treatment's name and "what is".
             asked = {
@@ -266,9 +272,15 @@ class FaqIndex:
             first = self._entry_features[self.entry_ids.index(candidates[0].id)] & asked
             second = self._entry_features[self.entry_ids.index(candidates[1].id)] & asked
             two_topics = bool(first - second) and bool(second - first)
+            # Only a concern or a condition (ざらつき, ニキビ, 妊娠) settles it; what is asked
+            # about it (効果, 違い, 由来) also describes the thing (細胞から出る小さい袋).
+            if (first - second) - _ASPECTS and not second - first:
+                decided = 1
+            elif (second - first) - _ASPECTS and not first - second:
+                decided = 2
         return Scored(
             candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, len(foreign), concepts,
-            any(w.base == _DIFFERENCE for w in query.words), medicine, two_topics,
+            any(w.base == _DIFFERENCE for w in query.words), medicine, two_topics, decided,
         )
 
     def _known(self, word) -> bool:
@@ -417,6 +429,13 @@ def decide(scored: Scored, thresholds: Thresholds, *, other_topic: bool = False)
     )
     if may_answer and thresholds.answers(best.score, best.score - runner_up):
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]))
+    if may_answer and scored.decided_by_words and best.score - runner_up < thresholds.answer_margin:
+        # A close call that only one entry's own words settle (ニキビできやすい肌質。エクソソーム
+        # ってどうなん? — ニキビ): that entry, when it scores as an answer would.
+        chosen = best if scored.decided_by_words == 1 else candidates[1]
+        if chosen.score >= thresholds.answer_score:
+            rest = tuple(c for c in candidates[: thresholds.suggestions] if c is not chosen)
+            return Match("answer", (chosen, *rest))
     if may_answer and scored.two_topics and runner_up >= thresholds.two_topic_score:
         # Not a close call between two readings: two questions in one (シミとくすみ両方).
         return Match("answer", (best, *candidates[1 : thresholds.suggestions]), both=True)

@@ -198,7 +198,7 @@ class SynonymTable:
         for match in self._other_pattern.finditer(folded) if self._other_pattern else ():
             # 化粧品でかぶれる: the other product is what the patient reacted to before, the
             # context of an allergy question this FAQ answers.
-            if not _REACTED_TO.match(folded, match.end()):
+            if not _REACTED_TO.match(folded, match.end()) and not _SITS_ON_SKIN.match(folded, match.end()):
                 found.append(self._other_topics[match.group()])
         if self._clinic_pattern is not None and _COMPARISON.search(folded):
             found += [self._other_clinics[f] for f in self._clinic_pattern.findall(folded)]
@@ -208,6 +208,8 @@ class SynonymTable:
 _REACTED_TO = re.compile(
     fold_kana(r"(?:で|でも|に)(?:すぐ|よく|たまに|少し|ちょっと)?(?:かぶれ|被れ|赤く|あかく|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")
 )
+# ファンデがのらない: how make-up sits on the skin is a texture complaint, not a product question.
+_SITS_ON_SKIN = re.compile(fold_kana(r"(?:が|の)(?:のらな|乗らな|のり|ノリ|うく|浮く|浮い|よれ|ヨレ)"))
 # Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.
 _COMPARISON = re.compile(
     fold_kana(r"比べ|比較|くらべ|どっち|どちら|より|安い|やすい|安く|高い|たかい|違い|ちがい|違う|上手|うま|評判|口コミ|"

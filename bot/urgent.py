@@ -68,7 +68,7 @@ _MODERATE = [
     r"顔色が(?:悪|わる)(?![^。!?]{0,3}(?:見え|みえ))",  # 顔色が悪く見える is a look, a skin question
     r"気分が[^。!?]{0,6}(?:悪|わる)", r"具合が[^。!?]{0,6}(?:悪|わる)", r"体調が[^。!?]{0,6}(?:悪|わる|おかし)", r"様子がおかし", r"むかむか", r"ほてり", r"火照", r"ほてっ",
     r"ひりひり", r"じんじん", r"ぴりぴり", r"しこり", r"水ぶくれ", r"みずぶくれ", r"血が(?:出|で)", r"出血",
-    r"視界が", r"見えにく", r"かすんで", r"霞んで", r"頭が?痛", r"頭痛",
+    r"視界が", r"見えにく", r"かすんで", r"霞んで", r"頭が痛", r"頭痛(?!薬|の薬|剤)",  # 頭痛薬 is a medicine
 ]
 SEVERE = re.compile("|".join([fold_kana(p) for p in _SEVERE] + [_ENGLISH_SEVERE]), re.IGNORECASE)
 MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MODERATE]), re.IGNORECASE)

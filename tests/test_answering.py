@@ -342,3 +342,22 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
     assert answerer.answer(question).kind not in ("answer", "urgent")
+
+
+def test_a_close_call_settled_by_one_entrys_own_concern(answerer: Answerer) -> None:
+    # The general effects entry and the specific one score close; only the specific one has
+    # the concern the patient names, so it is answered instead of a もしかして choice.
+    for question, entry_id in [
+        ("乾燥で肌の表面がざらついてます。エクソソームは効果ありますか", "dullness-texture"),
+        ("ニキビできやすい肌質なんやけど、エクソソームってどうなん？", "acne"),
+    ]:
+        result = answerer.answer(question)
+        assert (result.kind, result.entry_id) == ("answer", entry_id), question
+    # What is asked (違い) is no concern: a comparison with another clinic is not settled by it.
+    assert answerer.answer("湘南美容クリニックのエクソソームと比べてどうですか").kind != "answer"
+
+
+def test_a_name_met_as_a_word_then_what_is_it(answerer: Answerer) -> None:
+    question = "カウンセリングで「培養上清」って言葉が出てきたんですけど、何のことかよくわからなくて…教えてください"
+    assert answerer.answer(question).entry_id == "supernatant-what"
+    assert answerer.answer("エクソソームって細胞なの？それとも薬みたいなもの？").entry_id == "exosome-what"

@@ -43,6 +43,8 @@ URGENT = [
     "去年もニキビで悩んでたけど、今は注射したところが腫れて痛いです",
     "エクソソーム打ったあと痛みが残ってて腫れてる",  # what remains now, not whether it would
     "頭がくらくらする",
+    "施術のあと頭痛がひどい",
+    "頭痛いです",
     "点滴のあと顔色が悪いです",
 ]
 NOT_URGENT = [
@@ -76,6 +78,7 @@ NOT_URGENT = [
     "ｴｸｿｿｰﾑ打ったあと痛みって残る？",  # asks whether pain remains
     "顔がパンパンに腫れるなんてこと、ないですよね？",  # asks to be reassured
     "日焼けサロンの料金っていくらくらい？",  # いくらくらい is no くらくら
+    "妊娠中に飲める頭痛薬を教えてください",  # a medicine, not a headache
     "肌がくすんでいて顔色が悪く見えます。エクソソームで明るくなりますか？",  # a look, not pallor
 ]
 
