@@ -7,7 +7,8 @@ process its concurrency; replies are sent from the app's own worker pool.
 Before any worker starts, `on_starting` checks the configuration and the FAQ files, so a
 production start without USER_HASH_SECRET, with an unusable setting or with FAQ_DIR pointing
 nowhere stops with one clear line (exit status 1) instead of workers failing to boot.
-Then the master imports the modules every worker needs (`WORKER_MODULES`), once: a worker,
+Then the master imports the module of the app it serves (and with it every module a worker
+needs to build the app), once: a worker,
 the first ones and every replacement, forks with them loaded and only builds the app, and
 the imported code and objects stay in pages shared with the master and the other workers.
 On SIGTERM each worker stops accepting requests, then `worker_exit` waits for the events it
@@ -40,8 +41,9 @@ logconfig_dict = logging_config(os.environ.get("LOG_LEVEL", "INFO"))
 # The app and its threads are built in each worker after the fork, never in the master
 # (importing modules there is fine: an import builds no app, opens nothing, starts no thread).
 preload_app = False
-# What `import bot.webapp` loads: Flask, the LINE SDK, SQLAlchemy, SudachiPy, numpy, the bot.
-WORKER_MODULES = ("bot.webapp",)
+# The Procfile's app module: `import bot.webapp` loads Flask, the LINE SDK, SQLAlchemy,
+# SudachiPy, numpy and the bot.
+DEFAULT_APP_MODULE = "bot.webapp"
 # Kept back from graceful_timeout so the drain ends before the master's SIGKILL: gthread
 # first lingers up to 2 s for kept-alive connections, then worker_exit drains.
 DRAIN_MARGIN = 4.0
@@ -62,10 +64,16 @@ def on_starting(server) -> None:
         # A local run (production refused above): one random key for every worker of this
         # server, so a user's hash, handoff and deletion do not depend on which worker answers.
         os.environ[SECRET_VARIABLE] = config.hash_secret()
-    import_worker_modules()
+    import_worker_modules(worker_modules(server))
 
 
-def import_worker_modules(modules: tuple[str, ...] = WORKER_MODULES) -> None:
+def worker_modules(server) -> tuple[str, ...]:
+    """The module of the app gunicorn serves (`bot.webapp` for `bot.webapp:create_app()`)."""
+    uri = getattr(getattr(server, "app", None), "app_uri", None)
+    return (uri.split(":", 1)[0] if uri else DEFAULT_APP_MODULE,)
+
+
+def import_worker_modules(modules: tuple[str, ...] = (DEFAULT_APP_MODULE,)) -> None:
     """Import once in the master what every worker would import after the fork."""
     started = time.monotonic()
     # No collection while importing (hundreds of thousands of new objects, none garbage), then

@@ -112,18 +112,21 @@ assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()
     assert done.returncode == 0, done.stderr
 
 
-def test_on_starting_imports_the_worker_modules_after_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_on_starting_imports_the_served_apps_module_after_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     imported: list[str] = []
     monkeypatch.setattr(gunicorn_conf.importlib, "import_module", imported.append)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("USER_HASH_SECRET", "k")
     monkeypatch.setenv("FAQ_DIR", str(tmp_path / "missing"))
+    procfile = SimpleNamespace(app=SimpleNamespace(app_uri="bot.webapp:create_app()"))
     with pytest.raises(RuntimeError):
-        gunicorn_conf.on_starting(SimpleNamespace())
+        gunicorn_conf.on_starting(procfile)
     assert imported == []  # a refused start imports nothing
     monkeypatch.setenv("FAQ_DIR", str(REPO / "faq"))
+    gunicorn_conf.on_starting(procfile)
+    gunicorn_conf.on_starting(SimpleNamespace(app=SimpleNamespace(app_uri="bench.peer_echo:create_app()")))
     gunicorn_conf.on_starting(SimpleNamespace())
-    assert imported == list(gunicorn_conf.WORKER_MODULES)
+    assert imported == ["bot.webapp", "bench.peer_echo", "bot.webapp"]
     assert gc.isenabled()
 
 
