@@ -313,7 +313,7 @@ def main() -> int:
           f"in {startup:.2f} s (target < {STARTUP_TARGET} s)")
     if cold:
         print(f"{'PASS' if median(cold, 's') < STARTUP_TARGET else 'FAIL'}  the same after dropping the page cache: {median(cold, 's'):.2f} s")
-    print(f"{'PASS' if median(replaced, 's') < STARTUP_TARGET else 'FAIL'}  a replacement worker ready in {median(replaced, 's'):.2f} s")
+    print(f"info  a replacement worker (the old one SIGKILLed) ready in {median(replaced, 's'):.2f} s")
     print(f"{'PASS' if rss < RSS_TARGET else 'FAIL'}  project worker RSS {rss:.0f} MB once both workers are up (target < {RSS_TARGET:.0f} MB; "
           f"USS {median(project, 'USS'):.0f} MB, PSS {median(project, 'PSS'):.0f} MB, system.dic {median(project, 'dic'):.0f} MB)")
     return 0 if startup < STARTUP_TARGET and rss < RSS_TARGET else 1
