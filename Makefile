@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv || true
 	if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'; \
 	else $(BIN)/python -m pip install --quiet -e '.[test]'; fi
+	@# The .pyc files, written once here: with PYTHONDONTWRITEBYTECODE set (or a read-only
+	@# venv) every worker start would otherwise compile the SDK's sources again, about a second.
+	@# Some packages ship Python 2 files that do not compile (aenum/_py2.py): not an error.
+	$(BIN)/python -m compileall -qq -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" bot || true
 	touch $(STAMP)
 
 run: install

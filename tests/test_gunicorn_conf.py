@@ -1,6 +1,10 @@
+import gc
 import os
 import re
 import shlex
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,9 +15,18 @@ from flask import Flask
 
 from bot import gunicorn_conf
 from fake_line import FakeLine
+from gunicorn_server import launch, wait_booted, wait_healthy
 from line_payloads import body, post_signed, text_event
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze():
+    """on_starting and pre_fork freeze the collector's objects, which suits a gunicorn master, not pytest."""
+    yield
+    gc.unfreeze()
+    gc.enable()
 
 
 def test_the_procfile_runs_this_config_and_the_factory() -> None:
@@ -81,3 +94,66 @@ def test_the_master_refuses_to_start_without_the_faq_folder(monkeypatch: pytest.
     monkeypatch.setenv("FAQ_DIR", str(tmp_path / "missing"))
     with pytest.raises(RuntimeError, match="^configuration: FAQ directory not found: " + re.escape(str(tmp_path / "missing"))):
         gunicorn_conf.on_starting(SimpleNamespace())
+
+
+def test_the_master_imports_what_every_worker_needs_before_it_forks() -> None:
+    # A fresh interpreter: this one has imported the app long ago.
+    script = """
+import gc, sys
+from bot import gunicorn_conf
+assert "bot.webapp" not in sys.modules and "linebot.v3.messaging" not in sys.modules
+gunicorn_conf.import_worker_modules()
+for name in ("bot.webapp", "linebot.v3.messaging", "flask", "sqlalchemy", "sudachipy", "numpy"):
+    assert name in sys.modules, name
+assert gc.isenabled()
+assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_on_starting_imports_the_served_apps_module_after_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    imported: list[str] = []
+    monkeypatch.setattr(gunicorn_conf.importlib, "import_module", imported.append)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER_HASH_SECRET", "k")
+    monkeypatch.setenv("FAQ_DIR", str(tmp_path / "missing"))
+    procfile = SimpleNamespace(app=SimpleNamespace(app_uri="bot.webapp:create_app()"))
+    with pytest.raises(RuntimeError):
+        gunicorn_conf.on_starting(procfile)
+    assert imported == []  # a refused start imports nothing
+    monkeypatch.setenv("FAQ_DIR", str(REPO / "faq"))
+    gunicorn_conf.on_starting(procfile)
+    gunicorn_conf.on_starting(SimpleNamespace(app=SimpleNamespace(app_uri="bench.peer_echo:create_app()")))
+    gunicorn_conf.on_starting(SimpleNamespace())
+    assert imported == ["bot.webapp", "bench.peer_echo", "bot.webapp"]
+    assert gc.isenabled()
+
+
+def test_pre_fork_freezes_what_the_master_allocated_since() -> None:
+    gc.unfreeze()
+    kept = [[i] for i in range(1000)]  # container objects the collector tracks
+    gunicorn_conf.pre_fork(SimpleNamespace(), SimpleNamespace())
+    assert gc.get_freeze_count() >= len(kept)
+
+
+def test_a_replacement_worker_starts_from_the_masters_imports(fake_line: FakeLine, tmp_path: Path) -> None:
+    server = wait_healthy(launch(fake_line, tmp_path / "gunicorn.log"))
+    try:
+        wait_booted(server, workers=2)
+        output = server.output()
+        master = server.process.pid
+        assert f"pid={master} worker_modules_imported modules=bot.webapp" in output
+        (first, *_) = [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", output)]
+        os.kill(first, signal.SIGKILL)
+        wait_booted(server, workers=3)
+        assert output.count("worker_modules_imported") == server.output().count("worker_modules_imported") == 1
+        assert server.health()["status"] == "ok"
+        response, _ = server.post_signed(body(text_event("料金はいくら")))
+        assert response.status_code == 200
+        deadline = time.monotonic() + 10
+        while not fake_line.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [r.status for r in fake_line.requests] == [200]
+    finally:
+        assert server.stop() == 0
