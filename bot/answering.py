@@ -28,6 +28,14 @@ _ASKING = re.compile(
     r"いい$|可能|できる|大丈夫|平気|どう|なに|何|いくら|どれ|どこ|どっち|いつ)"
 )
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
+# How many sessions until a given result (肝斑は何回で治る, 消すには何回通えば) is a figure the
+# article does not give and that depends on the person: a question for the counselling, not
+# the FAQ. A plain 何回くらい通えばいい is still the menu's question.
+_SESSIONS_FOR_A_RESULT = re.compile(
+    r"(?:何回|なんかい|回数|何度).{0,12}?(?:治|なお[らりるれ]|消え|きえ|消せ|消す|生え|はえ|なくな|無くな|効果[がは]?(?:出|で)|改善)"
+    r"|(?:何回|なんかい|回数)(?:くらい|ぐらい)?(?:必要|いる)"
+    r"|(?:治す|治る|消す|消える|なくす|無くす|改善する)(?:には|まで).{0,8}(?:何回|なんかい|回数|何度)"
+)
 
 
 # Words for the clinic's own menu: "do you offer X?" with these asks about this treatment.
@@ -130,8 +138,10 @@ class Answerer:
         # "Do you offer X?" about anything but this FAQ's treatment is another service.
         # そっちでやってるコースの中身 asks about the clinic's own menu, not another service.
         own_menu = any(w.base in _OWN_MENU for w in normalised.words)
-        offer = _OFFER.search(fold_kana(clean(text))) is not None and not scored.anchored and not own_menu
-        return decide(scored, self.settings.thresholds, other_topic=bool(normalised.other_topics) or offer), normalised
+        folded = fold_kana(clean(text))
+        offer = _OFFER.search(folded) is not None and not scored.anchored and not own_menu
+        elsewhere = bool(normalised.other_topics) or offer or _SESSIONS_FOR_A_RESULT.search(folded) is not None
+        return decide(scored, self.settings.thresholds, other_topic=elsewhere), normalised
 
     def _match_message(self, text: str) -> tuple[Match, Normalised]:
         """Match the whole message; when that is not confident, its question sentences.

@@ -119,7 +119,10 @@ _IF = re.compile(
         r"(?:とき|時|場合)の(?:体制|対応|流れ|方法|連絡|処置)"  # 具合が悪くなったときの体制は?
     )
 )
-_NOW_HERE = re.compile(fold_kana(r"今(?![回後度])|さっき|助けて|たすけて|どうしよう|どうしたら"))
+# 今は治っています says the opposite of "now".
+_NOW_HERE = re.compile(
+    fold_kana(r"今(?![回後度]|は(?:もう|治|なお|大丈夫|平気|落ち着|おちつ|消え|きえ|引い|ひい|何とも|なんとも))|さっき|助けて|たすけて|どうしよう|どうしたら")
+)
 # A milder reaction at an earlier treatment (去年受けたときは赤くなった) is history.
 _ASKED_IN_GENERAL = re.compile(
     fold_kana(
@@ -131,6 +134,8 @@ _REPORTED_IN_GENERAL = re.compile(
     fold_kana(r"報告され|報告があ|報告はあ|例はあ|例があ|ような副作用|ことってあ|ことはありますか|なんてこと|なんてない|なんてありません")
 )
 _EARLIER = re.compile(fold_kana(r"去年|昨年|前回|以前|ヶ月前|か月前|年前|昔"))
+# 以前、別の注射で蕁麻疹が出たことがあります: a past experience, told as background, even when severe.
+_EXPERIENCED = re.compile(fold_kana(r"(?:た|だ)こと(?:が|も)?(?:あ|有)"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|前から|中学|高校|学生の頃|思春期|何年も|年前から|毎月|生理前|"
               r"いつも|悩み|悩んで|普段|ふだん|季節の変わり目|敏感肌|しやすい")
@@ -201,6 +206,8 @@ def is_urgent(text: str) -> bool:
             continue
         if (_HEARSAY.search(sentence) or _IF.search(sentence)) and not _NOW_HERE.search(sentence):
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
+        if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
+            continue  # 以前…出たことがあります: history
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
         if not _NOW_HERE.search(sentence) and (

@@ -293,6 +293,12 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "ｴｸｿｿｰﾑ点鼻で認知症が治るって本当？",  # a disease the FAQ never names
         "近くの薬局は何時まで開いてる？",
         "幹細胞の培養には何日かかるんですか",  # a figure the article does not give
+        "肝斑は何回の施術で治りますか",  # sessions until a result: a question for the counselling
+        "シミを完全に消すには何回通えば良いですか",
+        "絶対にシワが消えるって保証してもらえますか",  # no guarantee of effects
+        "自分の脂肪から幹細胞を取って培養する治療はやってますか",  # another treatment
+        "10歳の子どものアトピーにも使えますか",  # an age the article says nothing about
+        "医師の経歴や資格を教えてください",
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -325,6 +331,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("子どもがまだ母乳を飲んでる時期なんですけど、問題ないですか", "pregnancy"),  # the baby drinks, no medicine
         ("二キビに効果ある？", "acne"),  # 二 (two) typed for ニ
         ("エクソソームが他の細胞にRNAとかタンパク質を渡すとどうなるの？✨", "exosome-function"),
+        ("心臓の病院で血をサラサラにするのをもらってる", "drug-interaction"),
+        ("ｴｸｿｿｰﾑ打ったら顔パンパンになったりする？", "allergy"),  # swelling, asked in general
+        ("日焼けしたあとにできた色ムラ、なんとかならない？", "spots-wrinkles"),
+        ("粒子のほうと上澄みのほう、何が違ってくるんでしょう", "exosome-vs-supernatant"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -361,3 +371,9 @@ def test_a_name_met_as_a_word_then_what_is_it(answerer: Answerer) -> None:
     question = "カウンセリングで「培養上清」って言葉が出てきたんですけど、何のことかよくわからなくて…教えてください"
     assert answerer.answer(question).entry_id == "supernatant-what"
     assert answerer.answer("エクソソームって細胞なの？それとも薬みたいなもの？").entry_id == "exosome-what"
+
+
+def test_a_plain_question_about_how_often_is_the_menus(answerer: Answerer) -> None:
+    # Only a number of sessions tied to a result (何回で治る) goes to the counselling.
+    for question in ("何回くらい通えばいいですか", "エクソソーム治療は何回くらい通えばいいですか"):
+        assert answerer.answer(question).entry_id == "treatment-menu", question

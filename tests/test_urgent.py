@@ -7,6 +7,9 @@ from bot.urgent import is_urgent
 
 URGENT = [
     "施術のあと顔がパンパンに腫れて息苦しいです",
+    # History first, then what is happening now.
+    "以前アナフィラキシーになったことがあります。今、息が苦しいです",
+    "昔じんましんが出たことがあるけど、今また全身に出てる",
     "エクソソーム点滴を受けたら全身にじんましんが出ました",
     "注射してから呼吸が苦しい",
     "施術後から意識がぼーっとして気持ち悪い",
@@ -80,6 +83,8 @@ NOT_URGENT = [
     "日焼けサロンの料金っていくらくらい？",  # いくらくらい is no くらくら
     "妊娠中に飲める頭痛薬を教えてください",  # a medicine, not a headache
     "肌がくすんでいて顔色が悪く見えます。エクソソームで明るくなりますか？",  # a look, not pallor
+    # A severe reaction in the past, told as background (今は治っています is not "now").
+    "以前、別の注射で蕁麻疹が出たことがあります（今は治っています）。エクソソームでもアレルギーの心配はありますか",
 ]
 
 
