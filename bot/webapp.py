@@ -160,6 +160,7 @@ def _line_api(config: Config) -> LineApi:
         timeout=config.api_timeout,
         push_attempts=config.push_attempts,
         push_backoff=config.push_backoff,
+        pool_size=config.workers + 1,  # every reply worker, and the staff notices' thread
     )
 
 
