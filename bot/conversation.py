@@ -16,12 +16,11 @@ from datetime import datetime
 from typing import Any, Callable
 
 from .answering import Answer, Answerer
-from .intents import is_deletion_request, is_handoff_request, is_resume_request
+from .intents import DELETE, RESUME_BOT, TALK_TO_STAFF, chat_request
 from .messages import entry_id_from_postback, text_message, uri_chip
 from .privacy import hash_user
 from .settings import Settings
 from .store import Store, StoreUnavailable, utcnow
-from .urgent import is_urgent
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +97,20 @@ class Conversation:
         return Reply(answerer.non_text(), extra={"kind": "non-text"})
 
     def _text(self, answerer: Answerer, text: str, user: str | None) -> Reply:
-        # Urgent messages skip every other rule: they are answered even during a handoff.
-        if not is_urgent(text):
-            if is_deletion_request(text):
+        # The answerer's urgent guard comes first, and urgent messages skip every other rule:
+        # they are answered even during a handoff. (Answering first checks urgency once per
+        # message; the answer is dropped for the few messages that are chat requests.)
+        answer = answerer.answer(text)
+        if answer.kind != "urgent":
+            request = chat_request(text)
+            if request == DELETE:
                 return self._delete_history(answerer.settings, user)
-            if is_resume_request(text):
+            if request == RESUME_BOT:
                 return self._resume(user)
             if self._silent(user):
                 return Reply([], extra={"kind": "handoff-silent"})
-            if is_handoff_request(text):
+            if request == TALK_TO_STAFF:
                 return self._hand_off(answerer.settings, user, text)
-        answer = answerer.answer(text)
         if answer.kind in LOGGED_KINDS:
             self._log(answerer.settings, user, answer.kind, answer.entry_id, answer.score, answer.candidates, answer.normalised)
         if answer.kind == "urgent":

@@ -44,6 +44,21 @@ RESUME = _folded(
 )
 
 
+DELETE, RESUME_BOT, TALK_TO_STAFF = "delete", "resume", "handoff"
+
+
+def chat_request(text: str) -> str | None:
+    """DELETE, RESUME_BOT or TALK_TO_STAFF (the first that matches, in that order), else None.
+
+    One normalisation for all three checks, as every message in a chat asks them.
+    """
+    key = _key(text)
+    for kind, pattern in ((DELETE, DELETION), (RESUME_BOT, RESUME), (TALK_TO_STAFF, HANDOFF)):
+        if pattern.search(key) is not None:
+            return kind
+    return None
+
+
 def _key(text: str) -> str:
     return "".join(fold_kana(clean(text)).split())
 

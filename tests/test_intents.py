@@ -1,6 +1,6 @@
 import pytest
 
-from bot.intents import is_deletion_request, is_handoff_request, is_resume_request
+from bot.intents import DELETE, RESUME_BOT, TALK_TO_STAFF, chat_request, is_deletion_request, is_handoff_request, is_resume_request
 
 DELETION = [
     "履歴を削除", "履歴削除", "履歴を消して", "データを削除して", "私のデータを消して", "記録を削除してください",
@@ -46,3 +46,10 @@ def test_ordinary_questions_are_not_handoff_requests(text: str) -> None:
 def test_back_to_the_bot(text: str) -> None:
     assert is_resume_request(text)
     assert not is_handoff_request(text)
+
+
+@pytest.mark.parametrize("text", DELETION + NOT_DELETION + HANDOFF + NOT_HANDOFF + ["自動応答に戻る", "ボットを再開"])
+def test_chat_request_agrees_with_the_single_checks_in_their_order(text: str) -> None:
+    expected = next((kind for kind, check in ((DELETE, is_deletion_request), (RESUME_BOT, is_resume_request),
+                                              (TALK_TO_STAFF, is_handoff_request)) if check(text)), None)
+    assert chat_request(text) == expected
