@@ -161,6 +161,12 @@ def make_events(count: int, rng: random.Random, pool: list[str], users: int = 20
     return events
 
 
+def scenario_events(scenario: Scenario, options: Options, pool: list[str]) -> tuple[list[Event], list[list[Event]]]:
+    """The warm-up events and each phase's: ids and reply tokens unique across every scenario of a run."""
+    rng = random.Random(f"{options.seed}:{scenario.name}")
+    return make_events(options.warmup, rng, pool), [make_events(phase.events, rng, pool) for phase in scenario.phases]
+
+
 # -- the load generator (runs in its own process) -----------------------------------------------
 
 @dataclass
@@ -316,6 +322,7 @@ def machine() -> str:
 
 
 def server_env(port: int, api_url: str, workdir: Path, extra: dict[str, str]) -> dict[str, str]:
+    """`workdir` is this server run's own: its database starts empty (no event id seen before)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(DROPPED_ENV)}
     env.update(
         PORT=str(port),
@@ -542,8 +549,10 @@ def run_server(name: str, argv_app: str | None, scenario: Scenario, event_sets: 
                workdir: Path, options: Options, extra_env: dict[str, str]) -> ServerRun:
     fake = FakeMessagingApi(delay=scenario.delay).start()
     port = free_port()
+    rundir = workdir / f"{name}-{scenario.name}"
+    rundir.mkdir()
     log = workdir / f"{name}-{scenario.name}.log"
-    server = Server(name, procfile_argv(port, argv_app), server_env(port, fake.url, workdir, extra_env), log, port)
+    server = Server(name, procfile_argv(port, argv_app), server_env(port, fake.url, rundir, extra_env), log, port)
     try:
         server.start()
         if warm:
@@ -662,9 +671,7 @@ def run(scenarios: tuple[Scenario, ...], options: Options, *, title: str = "", o
     with tempfile.TemporaryDirectory(prefix="webhook-load-") as tmp:
         workdir = Path(tmp)
         for scenario in scenarios:
-            rng = random.Random(options.seed)
-            warm = make_events(options.warmup, rng, pool)
-            event_sets = [make_events(phase.events, rng, pool) for phase in scenario.phases]
+            warm, event_sets = scenario_events(scenario, options, pool)
             pair = {}
             for name, app, env in (("project", None, options.project_env), ("peer", PEER_APP, {})):
                 out(f"  {scenario.name}: {name} ...")
