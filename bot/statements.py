@@ -5,7 +5,8 @@ through the engine, which then only looks it up in its compiled cache. On SQLite
 once to SQL text and run on a connection of the calling thread's own (WAL lets readers and one
 writer work at once), with this process's writes taking turns on a lock instead of spinning in
 SQLite's busy handler: SQLAlchemy's per-call work (pool, transaction, events) cost more than
-the write. Every failure is a `StoreUnavailable`.
+the write. `run_many` writes several in one transaction (see `write_behind.py`). Every failure
+is a `StoreUnavailable`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from typing import Any, Callable, Mapping
 
 import sqlalchemy as sa
 
-# SQLAlchemy's storage format for DateTime on SQLite: the per-thread connections write the same text.
-SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
-
 
 @dataclass(frozen=True)
 class Executed:
@@ -31,6 +29,7 @@ class Executed:
 
 Statements = Mapping[str, sa.Executable]
 Unavailable = Callable[[BaseException], Exception]
+Op = tuple[str, dict[str, Any]]  # a statement's name and its parameters
 
 
 class EngineRunner:
@@ -48,6 +47,14 @@ class EngineRunner:
                 result = conn.execute(self._statements[name], params, execution_options={"preserve_rowcount": True})
                 row = result.first() if result.returns_rows else None
                 return Executed(result.rowcount, None if row is None else tuple(row))
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            raise self._unavailable(exc) from None
+
+    def run_many(self, ops: list[Op]) -> None:
+        try:
+            with self._engine.begin() as conn:
+                for name, params in ops:
+                    conn.execute(self._statements[name], params)
         except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             raise self._unavailable(exc) from None
 
@@ -70,8 +77,7 @@ class SqliteRunner:
         self._write_lock = threading.Lock()  # this process's writers, one at a time
 
     def run(self, name: str, params: dict[str, Any], *, write: bool) -> Executed:
-        sql, names = self._sql[name]
-        values = tuple(_sqlite_value(params[key]) for key in names)
+        sql, values = self._bound(name, params)
         try:
             with self._write_lock if write else _NO_LOCK:
                 cursor = self._connection().execute(sql, values)
@@ -79,6 +85,27 @@ class SqliteRunner:
                 return Executed(cursor.rowcount, row)
         except sqlite3.Error as exc:
             raise self._unavailable(exc) from None
+
+    def run_many(self, ops: list[Op]) -> None:
+        bound = [self._bound(name, params) for name, params in ops]
+        try:
+            with self._write_lock:
+                connection = self._connection()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, values in bound:
+                        connection.execute(sql, values)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc) from None
+
+    def _bound(self, name: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        sql, names = self._sql[name]
+        return sql, tuple([_sqlite_value(params[key]) for key in names])
 
     def close(self) -> None:
         with self._lock:
@@ -110,4 +137,5 @@ def _compiled(statement: sa.Executable, dialect: sa.Dialect) -> tuple[str, tuple
 
 
 def _sqlite_value(value: Any) -> Any:
-    return value.strftime(SQLITE_TIME) if isinstance(value, datetime) else value
+    # SQLAlchemy's text for a DateTime on SQLite: microseconds always written.
+    return value.isoformat(" ", "microseconds") if isinstance(value, datetime) else value

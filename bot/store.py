@@ -2,7 +2,9 @@
 
 SQLAlchemy Core over SQLite (a file under `DATA_DIR`) by default, or PostgreSQL when
 `DATABASE_URL` is set. The statements every event runs (claim, complete, log, handoff check)
-are built once and run by `statements.py`, without SQLAlchemy's per-call work on SQLite.
+are built once and run by `statements.py`, without SQLAlchemy's per-call work on SQLite;
+after `defer_writes()` (the web app) the question log and claim completions are written by a
+thread of their own, batched (`write_behind.py`).
 Any failure to reach or use the database raises `StoreUnavailable` so that callers can keep
 answering patients while the database is down.
 """
@@ -25,7 +27,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .statements import EngineRunner, Executed, SqliteRunner
+from .statements import EngineRunner, Executed, Op, SqliteRunner
+from .write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +180,7 @@ class Store:
         self._schema_ready = False
         self._lock = threading.Lock()
         self._last_purge: float | None = None
+        self._deferred: WriteBehind | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, *, data_dir: str | Path | None = None,
@@ -191,8 +195,20 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def close(self) -> None:
+        if self._deferred is not None:
+            self._deferred.close()
+            self._deferred = None
         self._runner.close()
         self.engine.dispose()
+
+    def defer_writes(self) -> None:
+        """From now on, `log_question` and `complete_event_soon` only queue their row (see write_behind.py)."""
+        if self._deferred is None:
+            self._deferred = WriteBehind(self._write_many, failure=StoreUnavailable)
+
+    def flush_writes(self, timeout: float = 10.0) -> bool:
+        """Wait until this process's deferred writes are done; False on timeout."""
+        return self._deferred is None or self._deferred.flush(timeout)
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -258,6 +274,15 @@ class Store:
         self._ensure_schema()
         return self._runner.run(name, params, write=write)
 
+    def _write_many(self, ops: list[Op]) -> None:
+        """Several of `_per_event_statements` in one transaction."""
+        self._ensure_schema()
+        self._runner.run_many(ops)
+
+    def _write_soon(self, name: str, **params: Any) -> None:
+        if self._deferred is None or not self._deferred.put((name, params)):
+            self._run(name, **params)
+
     def _insert(self, table: sa.Table) -> Any:
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         return dialect.insert(table)
@@ -289,7 +314,7 @@ class Store:
                      normalised_text: str, user_hash: str, now: datetime | None = None) -> None:
         """One row per answered, suggested, fallback or urgent message; never raw text or ids."""
         pairs = [_candidate_pair(c) for c in candidates]
-        self._run(
+        self._write_soon(
             "log_question", now=_to_db(now or utcnow()), kind_=kind, entry=entry_id, score_=float(score),
             candidates_=json.dumps([{"id": i, "score": s} for i, s in pairs], ensure_ascii=False),
             text=normalised_text, user=user_hash,
@@ -305,6 +330,7 @@ class Store:
         )
         if kinds is not None:
             query = query.where(table.c.kind.in_(list(kinds)))
+        self.flush_writes()
         with self._begin() as conn:
             rows = conn.execute(query).mappings().all()
         return [
@@ -328,12 +354,14 @@ class Store:
             .where(table.c.created_at >= _to_db(since), table.c.created_at < _to_db(until))
             .group_by(table.c.kind)
         )
+        self.flush_writes()
         with self._begin() as conn:
             return {kind: count for kind, count in conn.execute(query)}
 
     def delete_user(self, user_hash: str) -> int:
         """Delete every logged question of one user; returns how many rows went."""
         table = self._t.questions
+        self.flush_writes()  # a question of theirs still queued here goes too
         with self._begin() as conn:
             return conn.execute(table.delete().where(table.c.user_hash == user_hash)).rowcount
 
@@ -346,6 +374,7 @@ class Store:
             raise ValueError("retention_days must not be negative")
         now = _to_db(now or utcnow())
         t = self._t
+        self.flush_writes()
         with self._begin() as conn:
             questions = conn.execute(t.questions.delete().where(t.questions.c.created_at < now - timedelta(days=retention_days)))
             handoffs = conn.execute(t.handoff.delete().where(t.handoff.c.until <= now))
@@ -398,6 +427,10 @@ class Store:
     def complete_event(self, event_id: str, now: datetime | None = None) -> bool:
         """The worker that claimed `event_id` is done with it (answered or not): no one takes it over."""
         return self._run("complete", id=event_id, now=_to_db(now or utcnow())).rowcount == 1
+
+    def complete_event_soon(self, event_id: str) -> None:
+        """`complete_event`, queued when writes are deferred: a claim's lease far outlasts the queue."""
+        self._write_soon("complete", id=event_id, now=_to_db(utcnow()))
 
     # -- handoff to staff -----------------------------------------------------------------
 
@@ -476,7 +509,7 @@ class EventClaims:
 
     def complete(self, event_id: str) -> None:
         try:
-            self.store.complete_event(_event_key(event_id))
+            self.store.complete_event_soon(_event_key(event_id))
         except StoreUnavailable as exc:
             # The claim stays open: a later delivery may take it over after the lease.
             log.warning("event %s: cannot record it as completed (%s)", event_id, exc)

@@ -72,6 +72,8 @@ class Runtime:
         if self.notifier is not None:
             # Events finished first: the notices they queued go out in what is left of the budget.
             drained = self.notifier.close(max(0.0, budget - (time.monotonic() - started))) and drained
+        # The question log and claim completions the finished events queued.
+        drained = self.store.flush_writes(max(0.0, budget - (time.monotonic() - started))) and drained
         if self.purger is not None:
             self.purger.stop()
         self.faq.stop()
@@ -119,6 +121,7 @@ def build_runtime(config: Config, answerer: Answerer | None = None, *, store: St
     if store is None:
         store = Store.from_environment({}, data_dir=config.data_dir, url=config.database_url)
     _prepare(store)
+    store.defer_writes()  # the question log and claim completions: after the reply, batched
     dispatcher = Dispatcher(workers=config.workers, capacity=config.queue_size)
     # A repeat this process saw is refused without a query; the database decides the rest.
     dedup = LayeredDedup(MemoryDedup(config.dedup_ttl), EventClaims(store, lease=timedelta(seconds=config.event_lease)))

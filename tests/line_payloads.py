@@ -91,5 +91,7 @@ def post_signed(client: FlaskClient, raw: bytes, *, secret: str = SECRET, header
 
 
 def settle(app: Flask, timeout: float = 5.0) -> None:
-    """Wait until the app's workers have handled everything acknowledged so far."""
-    assert app.extensions["faqbot"].dispatcher.wait_idle(timeout), "workers did not finish in time"
+    """Wait until the app's workers have handled everything acknowledged so far, and written it down."""
+    runtime = app.extensions["faqbot"]
+    assert runtime.dispatcher.wait_idle(timeout), "workers did not finish in time"
+    assert runtime.store.flush_writes(timeout), "the store's deferred writes did not finish in time"

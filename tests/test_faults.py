@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from bot import cli
-from bot.statements import Executed
+from bot.statements import Executed, Op
 from bot.store import Store, StoreUnavailable
 from fake_line import Behaviour, FakeLine
 from gunicorn_server import launch
@@ -162,6 +162,11 @@ class SwitchedStore(Store):
         if self.down.is_set():
             raise StoreUnavailable("database unavailable (OperationalError: unable to open database file)")
         return super()._run(name, write=write, **params)
+
+    def _write_many(self, ops: list[Op]) -> None:
+        if self.down.is_set():
+            raise StoreUnavailable("database unavailable (OperationalError: unable to open database file)")
+        super()._write_many(ops)
 
     def healthy(self) -> bool:
         return not self.down.is_set() and super().healthy()
