@@ -76,7 +76,8 @@ MODERATE = re.compile("|".join([fold_kana(p) for p in _MODERATE] + [_ENGLISH_MOD
 # "Could this happen?" — wording of a general question about the treatment.
 _GENERAL = re.compile(
     fold_kana(
-        r"(?:(?<!っ)(?:たり|だり)|ることは|ることって|ることが|ることも|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
+        r"(?:(?<![ぐぴばゆまべ]っ)(?:たり|だり)|ることは|ることって|ることが|ることも|ることなん|よくある|よくあり|る可能性|る場合|たら|れば|可能性|心配|不安|リスク|副作用|恐れ|おそれ|"
+        r"(?:起こり|おこり|起き|おき|あり|なり)(?:うる|得る)|"
         r"場合|ことはあ|ことってあ|ことがあ|ことある|ことも?あり|事はあ|事ってあ|たことがあ|たことある|体質|事態|ケース|"
         r"(?:人|ひと|方|かた)(?:って|は|も|が)?(?:いる|います|いらっしゃ))"
     )
@@ -100,7 +101,8 @@ _NOW = re.compile(
 _MAYBE_NOW = re.compile(fold_kana(r"(?:したら|やったら|打ったら|受けたら|どうすれば|どうしたら|打った|受けた|した後|したあと)"))
 _HYPOTHETICAL = re.compile(
     fold_kana(
-        r"(?:(?:^|(?<=[、,\s]))もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<!っ)たり|ことって|ことは|可能性|リスク|確率|頻度|"
+        r"(?:(?:^|(?<=[、,\s]))もし|万が一|万一|仮に|なったら|出たら|起きたら|起こったら|場合|(?<![ぐぴばゆまべ]っ)たり|ことって|ことは|可能性|リスク|確率|頻度|"
+        r"(?:起こり|おこり|起き|おき|あり|なり)(?:うる|得る)|よくある|よくあり|"
         r"ときの|時の|事態|ケース|ってあるん|次も|次回|今回も|"
         r"(?:人|ひと|方|かた)(?:って|は|も|が)?(?:いる|います|いらっしゃ))"  # なる人っている? asks about others
     )
@@ -126,7 +128,7 @@ _NOW_HERE = re.compile(
 # A milder reaction at an earlier treatment (去年受けたときは赤くなった) is history.
 _ASKED_IN_GENERAL = re.compile(
     fold_kana(
-        r"(?:たり|だり)(?:する|します|しない|しません)(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性|"
+        r"(?:たり|だり)(?:する|します|しない|しません)(?:もん|もの)?(?:です|なん|なの)?(?:\?|か|の|$)|ことある\?|ことあります|ことって|可能性|"
         r"(?:って|は)(?:残る|残ります|続く|続きます|出る|出ます|引く|引きます)(?:\?|か|の|$)"  # 痛みって残る?
     )
 )
@@ -141,6 +143,11 @@ _CHRONIC = re.compile(
               r"いつも|悩み|悩んで|普段|ふだん|季節の変わり目|敏感肌|しやすい")
     + r"|\b(?:keep getting|for years|always|every month|chronic)\b",
     re.IGNORECASE,
+)
+# In a long-standing complaint, 赤く腫れたニキビ describes the acne itself, not a reaction.
+_SKIN_COMPLAINT = re.compile(
+    fold_kana(r"(?:赤く|あかく)?(?:腫れ|はれ)(?:た|てる|ている|上がった|あがった)?(?:大人)?(?:にきび|吹き出物|ふきでもの)|"
+              r"(?:にきび|吹き出物|ふきでもの)(?:が|も|の)?(?:赤く|あかく)?(?:腫れ|はれ)")
 )
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
@@ -198,6 +205,8 @@ def is_urgent(text: str) -> bool:
             sentence = sentence.strip()
         if not sentence:
             continue
+        if _CHRONIC.search(sentence):
+            sentence = _SKIN_COMPLAINT.sub(lambda m: "・" * len(m.group(0)), sentence)  # same length: offsets into original hold
         severe = _found(SEVERE, sentence, original)
         moderate = _found(MODERATE, sentence, original)
         if not severe and (

@@ -267,6 +267,8 @@ def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
     assert result.kind == "answer" and {result.candidates[0].id, result.candidates[1].id} == {"pregnancy", "drug-interaction"}
     alt_texts = [m["altText"] for m in result.messages]
     assert len(result.messages) == 2 and any("妊娠" in t for t in alt_texts) and any("服用" in t for t in alt_texts)
+    both = answerer.answer("シワとくすみ両方に効く？")  # 両方 is the two complaints, not a third thing
+    assert both.kind == "answer" and {both.candidates[0].id, both.candidates[1].id} == {"spots-wrinkles", "dullness-texture"}
     # A close call between two readings of one question stays a もしかして choice.
     assert answerer.answer("上清液にもエクソソームってあるの？").kind == "suggest"
 
@@ -299,6 +301,9 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "自分の脂肪から幹細胞を取って培養する治療はやってますか",  # another treatment
         "10歳の子どものアトピーにも使えますか",  # an age the article says nothing about
         "医師の経歴や資格を教えてください",
+        "ドクターは独身ですか",  # the doctor's private life
+        "生命保険の相談をしたいです",  # private insurance, not this FAQ's booking
+        "上清液のサイトカインは具体的に何種類ありますか",  # a figure the article does not give
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -335,6 +340,12 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("ｴｸｿｿｰﾑ打ったら顔パンパンになったりする？", "allergy"),  # swelling, asked in general
         ("日焼けしたあとにできた色ムラ、なんとかならない？", "spots-wrinkles"),
         ("粒子のほうと上澄みのほう、何が違ってくるんでしょう", "exosome-vs-supernatant"),
+        ("エクソソームって何するもの？", "exosome-function"),  # what it does, not what it is
+        ("エクソソームって薬ですか？", "exosome-what"),  # what it is, not a medicine being taken
+        ("ネットの記事でエクソソームって見たけど、あれ何？", "exosome-what"),
+        ("ステムセルって一言でいうと何", "stem-cell-what"),
+        ("えくそそーむのもとってなに", "exosome-origin"),
+        ("おでこの横じわって薄くなる？", "spots-wrinkles"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:

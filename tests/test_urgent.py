@@ -49,6 +49,10 @@ URGENT = [
     "施術のあと頭痛がひどい",
     "頭痛いです",
     "点滴のあと顔色が悪いです",
+    # Swollen acne that started after the treatment is a reaction; ぐったり is no "…たり" question.
+    "施術後から赤く腫れたニキビが増えてきて痛いです",
+    "昨日打ってから顔がパンパンに腫れて、ぐったりしてます",
+    "さっきから息苦しくなったり治まったりしてます",
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -85,6 +89,12 @@ NOT_URGENT = [
     "肌がくすんでいて顔色が悪く見えます。エクソソームで明るくなりますか？",  # a look, not pallor
     # A severe reaction in the past, told as background (今は治っています is not "now").
     "以前、別の注射で蕁麻疹が出たことがあります（今は治っています）。エクソソームでもアレルギーの心配はありますか",
+    # "Does it happen?" in the commonest forms: …なったりするもんですか, よくあること, 起こりうる.
+    "注射したあと赤くなったりかゆくなったりするもんですか",
+    "顔が腫れるのはよくあることなんですか？友達が受けたあと少し腫れたって言ってたので",
+    "注射後に息苦しくなるような重い反応って起こりうる？",
+    # Long-standing acne described as swollen is the acne itself.
+    "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
 ]
 
 
