@@ -1,4 +1,10 @@
-"""Sending to LINE: reply and push through linebot.v3's MessagingApi, with explicit timeouts.
+"""Sending to LINE: reply and push through linebot.v3's `ApiClient`, with explicit timeouts.
+
+The message dicts the bot composes go to the SDK's `call_api` as they are, with the SDK's
+configuration, auth, urllib3 pool and error types: building the SDK's pydantic request models
+from them and back cost more CPU than answering the question. Their shape is checked against
+those models in the tests instead (tests/test_message_shapes.py); a malformed message would get
+LINE's 400 (`bad-request`).
 
 Failures come back as a `SendResult` (never an exception) classified for the caller, and are
 logged with the event id and LINE's `x-line-request-id` (never the messages themselves).
@@ -16,14 +22,16 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import urllib3
-from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, PushMessageRequest, ReplyMessageRequest
-from pydantic.v1 import ValidationError  # the SDK's models are pydantic.v1 models
+from linebot.v3.messaging import ApiClient, ApiException, Configuration
 
 from .logs import log_fields
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGES = 5  # per reply or push
+REPLY_PATH = "/v2/bot/message/reply"
+PUSH_PATH = "/v2/bot/message/push"
+_JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 RETRYABLE = frozenset({"server-error", "timeout", "network"})
 
 
@@ -64,30 +72,30 @@ class LineApi:
         push_attempts: int = 3,
         push_backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 10,
     ) -> None:
         configuration = Configuration(host=endpoint, access_token=access_token)
         configuration.retries = False  # retrying is decided here, with retry keys, not by urllib3
+        # One kept-alive connection per sending thread: past the pool's size urllib3 opens a
+        # new connection for each extra thread's call and throws it away afterwards.
+        configuration.connection_pool_maxsize = pool_size
         self._client = ApiClient(configuration)
-        self._api = MessagingApi(self._client)
         self._timeout = (connect_timeout, timeout)
         self.push_attempts = push_attempts
         self.push_backoff = push_backoff
         self._sleep = sleep
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]], *, event_id: str | None) -> SendResult:
-        def send():
-            request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": _at_most_five(messages, event_id)})
-            return self._api.reply_message_with_http_info(request, _request_timeout=self._timeout)
-
-        return self._call("reply", event_id, send)
+        body = {"replyToken": reply_token, "messages": _at_most_five(messages, event_id)}
+        return self._call("reply", event_id, lambda: self._post(REPLY_PATH, body))
 
     def push(self, to: str, messages: list[dict[str, Any]], *, event_id: str | None, retry_key: str | None = None) -> SendResult:
         """Push with a retry key; bounded retries on 5xx, timeouts and network errors."""
         key = retry_key or str(uuid.uuid4())
+        body = {"to": to, "messages": _at_most_five(messages, event_id)}
 
         def send():
-            request = PushMessageRequest.from_dict({"to": to, "messages": _at_most_five(messages, event_id)})
-            return self._api.push_message_with_http_info(request, x_line_retry_key=key, _request_timeout=self._timeout)
+            return self._post(PUSH_PATH, body, {"X-Line-Retry-Key": key})
 
         for attempt in range(1, self.push_attempts + 1):
             result = replace(self._call("push", event_id, send, attempt=attempt), attempts=attempt)
@@ -102,6 +110,13 @@ class LineApi:
     def close(self) -> None:
         self._client.close()
         self._client.rest_client.pool_manager.clear()
+
+    def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        """What the SDK's generated `*_with_http_info` methods do, minus the request and response models."""
+        return self._client.call_api(
+            path, "POST", header_params={**_JSON, **(headers or {})}, body=body, response_types_map={},
+            auth_settings=["Bearer"], _return_http_data_only=False, _request_timeout=self._timeout,
+        )
 
     def _call(self, call: str, event_id: str | None, send: Callable[[], Any], attempt: int = 1) -> SendResult:
         started = time.monotonic()
@@ -122,8 +137,8 @@ class LineApi:
             error = "timeout"
         except (urllib3.exceptions.HTTPError, OSError):
             error = "network"
-        except (ValidationError, ValueError, TypeError, KeyError):
-            error = "invalid-message"  # our message dicts do not fit the SDK's models
+        except (TypeError, ValueError, AttributeError):
+            error = "invalid-message"  # a value the SDK cannot serialise to JSON: nothing was sent
         result = SendResult(False, status, error, request_id, ms=_ms(started))
         log_fields(
             log, "line_api_failed", call=call, event_id=event_id, attempt=attempt, status=status, error=error,

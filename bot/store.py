@@ -1,8 +1,10 @@
 """What the bot keeps: the question log, processed webhook events and handoffs to staff.
 
 SQLAlchemy Core over SQLite (a file under `DATA_DIR`) by default, or PostgreSQL when
-`DATABASE_URL` is set. Any failure to reach or use the database raises `StoreUnavailable`
-so that callers can keep answering patients while the database is down.
+`DATABASE_URL` is set. The statements every event runs (claim, complete, log, handoff check)
+are built once and run by `statements.py`, without SQLAlchemy's per-call work on SQLite.
+Any failure to reach or use the database raises `StoreUnavailable` so that callers can keep
+answering patients while the database is down.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+from .statements import EngineRunner, Executed, SqliteRunner
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +167,13 @@ class Store:
                 hide_parameters=True,
             )
         self.dialect = self.engine.dialect.name
+        unavailable = lambda exc: StoreUnavailable(_describe(exc))  # noqa: E731
+        if self.dialect == "sqlite":
+            self._runner: EngineRunner | SqliteRunner = SqliteRunner(
+                self.engine.url.database or "", self.engine.dialect, self._per_event_statements(),
+                busy_timeout=_SQLITE_BUSY_SECONDS, unavailable=unavailable)
+        else:
+            self._runner = EngineRunner(self.engine, self._per_event_statements(), unavailable=unavailable)
         self._schema_ready = False
         self._lock = threading.Lock()
         self._last_purge: float | None = None
@@ -180,6 +191,7 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def close(self) -> None:
+        self._runner.close()
         self.engine.dispose()
 
     # -- schema ---------------------------------------------------------------------------
@@ -231,16 +243,45 @@ class Store:
 
     @contextmanager
     def _begin(self) -> Iterator[sa.Connection]:
+        self._ensure_schema()
+        with self._connection() as conn:
+            yield conn
+
+    def _ensure_schema(self) -> None:
         if not self._schema_ready:
             with self._lock:
                 if not self._schema_ready:
                     self.create_schema()
-        with self._connection() as conn:
-            yield conn
+
+    def _run(self, name: str, *, write: bool = True, **params: Any) -> Executed:
+        """One of `_per_event_statements`, in a transaction of its own."""
+        self._ensure_schema()
+        return self._runner.run(name, params, write=write)
 
     def _insert(self, table: sa.Table) -> Any:
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         return dialect.insert(table)
+
+    def _per_event_statements(self) -> dict[str, sa.Executable]:
+        """Built once, with bound parameters (named apart from the columns they set)."""
+        t = self._t
+        events, questions, handoff = t.events, t.questions, t.handoff
+        return {
+            "claim": self._insert(events).values(event_id=sa.bindparam("id"), created_at=sa.bindparam("now"))
+                .on_conflict_do_nothing(index_elements=["event_id"]),
+            # A claim never completed and older than the lease: its worker stopped mid-event.
+            "take_over": events.update()
+                .where(events.c.event_id == sa.bindparam("id"), events.c.completed_at.is_(None),
+                       events.c.created_at <= sa.bindparam("cutoff"))
+                .values(created_at=sa.bindparam("now")),
+            "complete": events.update().where(events.c.event_id == sa.bindparam("id")).values(completed_at=sa.bindparam("now")),
+            "log_question": questions.insert().values(
+                created_at=sa.bindparam("now"), kind=sa.bindparam("kind_"), entry_id=sa.bindparam("entry"),
+                score=sa.bindparam("score_"), candidates=sa.bindparam("candidates_"), normalised_text=sa.bindparam("text"),
+                user_hash=sa.bindparam("user")),
+            "handoff_active": sa.select(handoff.c.until)
+                .where(handoff.c.user_hash == sa.bindparam("user"), handoff.c.until > sa.bindparam("now")),  # one row at most: user_hash is the key
+        }
 
     # -- question log ---------------------------------------------------------------------
 
@@ -248,17 +289,11 @@ class Store:
                      normalised_text: str, user_hash: str, now: datetime | None = None) -> None:
         """One row per answered, suggested, fallback or urgent message; never raw text or ids."""
         pairs = [_candidate_pair(c) for c in candidates]
-        row = {
-            "created_at": _to_db(now or utcnow()),
-            "kind": kind,
-            "entry_id": entry_id,
-            "score": float(score),
-            "candidates": json.dumps([{"id": i, "score": s} for i, s in pairs], ensure_ascii=False),
-            "normalised_text": normalised_text,
-            "user_hash": user_hash,
-        }
-        with self._begin() as conn:
-            conn.execute(self._t.questions.insert().values(**row))
+        self._run(
+            "log_question", now=_to_db(now or utcnow()), kind_=kind, entry=entry_id, score_=float(score),
+            candidates_=json.dumps([{"id": i, "score": s} for i, s in pairs], ensure_ascii=False),
+            text=normalised_text, user=user_hash,
+        )
 
     def questions(self, since: datetime, until: datetime, *, kinds: Iterable[str] | None = None) -> list[QuestionRow]:
         """Rows logged in [since, until), oldest first."""
@@ -349,16 +384,12 @@ class Store:
         if not event_id or len(event_id) > MAX_EVENT_ID:
             raise ValueError(f"event id must be 1 to {MAX_EVENT_ID} characters")
         now = _to_db(now or utcnow())
-        table = self._t.events
-        statement = self._insert(table).values(event_id=event_id, created_at=now).on_conflict_do_nothing(index_elements=["event_id"])
-        with self._begin() as conn:
-            # An INSERT's rowcount is only kept when asked for; 0 means the id was there.
-            if conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount == 1:
-                return True
-            if lease is None:
-                return False
-            abandoned = table.c.completed_at.is_(None) & (table.c.created_at <= now - lease)
-            taken = conn.execute(table.update().where(table.c.event_id == event_id, abandoned).values(created_at=now)).rowcount == 1
+        if self._run("claim", id=event_id, now=now).rowcount == 1:
+            return True
+        if lease is None:
+            return False
+        # A statement of its own: the conditions make the takeover atomic, one claimant wins.
+        taken = self._run("take_over", id=event_id, now=now, cutoff=now - lease).rowcount == 1
         if taken:
             log.warning("event %s: its claim was never completed and is older than %ss; taking it over",
                         event_id, round(lease.total_seconds()))
@@ -366,10 +397,7 @@ class Store:
 
     def complete_event(self, event_id: str, now: datetime | None = None) -> bool:
         """The worker that claimed `event_id` is done with it (answered or not): no one takes it over."""
-        table = self._t.events
-        statement = table.update().where(table.c.event_id == event_id).values(completed_at=_to_db(now or utcnow()))
-        with self._begin() as conn:
-            return conn.execute(statement).rowcount == 1
+        return self._run("complete", id=event_id, now=_to_db(now or utcnow())).rowcount == 1
 
     # -- handoff to staff -----------------------------------------------------------------
 
@@ -383,10 +411,7 @@ class Store:
         return _from_db(until)
 
     def handoff_active(self, user_hash: str, now: datetime | None = None) -> bool:
-        table = self._t.handoff
-        query = sa.select(table.c.until).where(table.c.user_hash == user_hash, table.c.until > _to_db(now or utcnow()))
-        with self._begin() as conn:
-            return conn.execute(query).first() is not None
+        return self._run("handoff_active", write=False, user=user_hash, now=_to_db(now or utcnow())).row is not None
 
     def end_handoff(self, user_hash: str) -> bool:
         """The bot answers this user again; False when no handoff was running."""

@@ -38,7 +38,7 @@ from .settings import Settings
 from .simulator import register_simulator
 from .staff_notify import StaffNotifier
 from .store import EventClaims, Store, StoreUnavailable
-from .webhook import bp as webhook_bp
+from .webhook import install as install_webhook
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,9 @@ def create_app(config: Config | Mapping[str, str] | None = None, *, answerer: An
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["faqbot"] = runtime
-    app.register_blueprint(webhook_bp)
     app.register_blueprint(health_bp)
     register_simulator(app, line_configured=config.line_configured, environ=config.environ)
+    install_webhook(app)
     current = runtime.answerer()
     log_fields(
         log, "app_started", faq_version=current.version, entries=len(current.knowledge.entries),
@@ -160,6 +160,7 @@ def _line_api(config: Config) -> LineApi:
         timeout=config.api_timeout,
         push_attempts=config.push_attempts,
         push_backoff=config.push_backoff,
+        pool_size=config.workers + 1,  # every reply worker, and the staff notices' thread
     )
 
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from bot import cli
+from bot.statements import Executed
 from bot.store import Store, StoreUnavailable
 from fake_line import Behaviour, FakeLine
 from gunicorn_server import launch
@@ -156,6 +157,11 @@ class SwitchedStore(Store):
             raise StoreUnavailable("database unavailable (OperationalError: unable to open database file)")
         with super()._connection() as conn:
             yield conn
+
+    def _run(self, name: str, *, write: bool = True, **params: Any) -> Executed:
+        if self.down.is_set():
+            raise StoreUnavailable("database unavailable (OperationalError: unable to open database file)")
+        return super()._run(name, write=write, **params)
 
     def healthy(self) -> bool:
         return not self.down.is_set() and super().healthy()

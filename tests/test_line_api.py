@@ -84,10 +84,33 @@ def test_an_unreachable_api_is_a_network_error() -> None:
     assert (result.ok, result.error) == (False, "network")
 
 
-def test_messages_that_do_not_fit_the_sdk_are_not_sent(api: LineApi, fake_line: FakeLine) -> None:
+def test_a_malformed_message_is_sent_and_lines_400_is_a_bad_request(api: LineApi, fake_line: FakeLine) -> None:
+    # The bot's message shapes are checked against the SDK's models in test_message_shapes.py.
+    fake_line.script(REPLY, Behaviour(400, {"message": "The request body has 1 error(s)"}))
     result = api.reply("rt", [{"type": "text"}], event_id="E")  # text is required
+    assert (result.ok, result.status, result.error) == (False, 400, "bad-request")
+    assert fake_line.to(REPLY)[0].json["messages"] == [{"type": "text"}]
+
+
+@pytest.mark.parametrize("value", [{1, 2}, b"bytes"], ids=["set", "bytes"])
+def test_a_message_that_is_not_json_is_not_sent(api: LineApi, fake_line: FakeLine, value: object) -> None:
+    result = api.reply("rt", [{"type": "text", "text": value}], event_id="E")
     assert (result.ok, result.error) == (False, "invalid-message")
     assert fake_line.requests == []
+
+
+def test_requests_are_json_with_the_sdks_user_agent(api: LineApi, fake_line: FakeLine) -> None:
+    api.reply("rt", MESSAGES, event_id="E")
+    headers = fake_line.to(REPLY)[0].headers
+    assert headers["content-type"] == "application/json" and headers["user-agent"].startswith("line-bot-sdk-python/")
+
+
+def test_the_connection_pool_keeps_one_connection_per_sending_thread(fake_line: FakeLine) -> None:
+    api = LineApi(endpoint=fake_line.url, access_token="t", pool_size=17)
+    try:
+        assert api._client.rest_client.pool_manager.connection_pool_kw["maxsize"] == 17
+    finally:
+        api.close()
 
 
 def test_push_carries_a_retry_key(api: LineApi, fake_line: FakeLine) -> None:
@@ -130,11 +153,16 @@ def test_push_is_not_retried_on_client_errors(api: LineApi, fake_line: FakeLine,
 
 def test_every_call_has_a_timeout(monkeypatch: pytest.MonkeyPatch, api: LineApi) -> None:
     seen = []
-    for name in ("reply_message_with_http_info", "push_message_with_http_info"):
-        monkeypatch.setattr(api._api, name, lambda *a, **kw: seen.append(kw.get("_request_timeout")) or (_ for _ in ()).throw(OSError()))
+
+    def request(*args, **kwargs):
+        seen.append(kwargs.get("timeout"))
+        raise OSError()
+
+    monkeypatch.setattr(api._client.rest_client.pool_manager, "request", request)
     api.reply("rt", MESSAGES, event_id="E")
     api.push("U1", MESSAGES, event_id="E")
-    assert seen and all(t == (3.0, 0.5) for t in seen)
+    assert len(seen) == 1 + api.push_attempts
+    assert all((t.connect_timeout, t.read_timeout) == (3.0, 0.5) for t in seen)
 
 
 @pytest.mark.parametrize(

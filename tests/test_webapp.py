@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from bot.answering import Answerer
 from bot.config import Config, ConfigError
 from bot.webapp import Runtime, create_app
+from bot.webhook import WebhookEndpoint
 from fake_line import Behaviour, FakeLine
 from line_payloads import (
     GROUP_ID,
@@ -45,7 +46,7 @@ def test_the_runtime_is_exposed_for_other_features(app: Flask, answerer: Answere
     assert runtime.conversation.answerer is answerer
     assert runtime.dedup.claim("x") and not runtime.dedup.claim("x")
     assert runtime.dispatcher.accepting
-    assert "webhook" in app.blueprints
+    assert isinstance(app.wsgi_app, WebhookEndpoint)
 
 
 def test_replacing_the_answerer_reaches_the_conversation(app: Flask, answerer: Answerer) -> None:
