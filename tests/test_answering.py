@@ -304,6 +304,10 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "ドクターは独身ですか",  # the doctor's private life
         "生命保険の相談をしたいです",  # private insurance, not this FAQ's booking
         "上清液のサイトカインは具体的に何種類ありますか",  # a figure the article does not give
+        "エクソソームの濃度はどれくらい？",
+        "Tシャツのシミの落とし方を教えて",  # the shirt's stain, not the skin's
+        "ヨーグルトの上澄みって栄養ある？",  # food, not the treatment
+        "赤ちゃんの授乳間隔が短くて寝られない",  # caring for a baby
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -321,6 +325,21 @@ def test_the_clause_that_asks_what_it_is_decides_a_long_message(answerer: Answer
 def test_the_day_after_with_a_reaction_is_about_the_reaction(answerer: Answerer) -> None:
     assert answerer.answer("施術の翌日は腫れますか").entry_id in ("allergy", "side-effects")
     assert answerer.answer("次の日に仕事に行けますか").entry_id == "treatment-menu"
+
+
+def test_back_to_basics_asks_what_the_message_named(answerer: Answerer) -> None:
+    question = "美容液のCMで上清液って名前をよく聞きます。お値段が高いものに入っていることが多いみたいですが、そもそも何なんですか？"
+    assert answerer.answer(question).entry_id == "supernatant-what"
+    # そもそも after the name in the same clause is the plain definition question.
+    assert answerer.answer("エクソソームって最近よく聞くけど、そもそも何なんでしょう").entry_id == "exosome-what"
+
+
+def test_a_concern_and_its_question_in_different_sentences(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "つむじのあたりが最近スカスカしてきた。細胞を育てた液でどうにかなる？"
+    assert answerer.answer(question).entry_id == "supernatant-effects"
+    # It is the message's FAQ words, read without the context, that settle it.
+    monkeypatch.setattr(Answerer, "_gist", lambda self, text, whole: None)
+    assert answerer.answer(question).kind == "suggest"
 
 
 def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
@@ -346,6 +365,12 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("ステムセルって一言でいうと何", "stem-cell-what"),
         ("えくそそーむのもとってなに", "exosome-origin"),
         ("おでこの横じわって薄くなる？", "spots-wrinkles"),
+        ("エクソソームができるまでの流れは？", "exosome-origin"),  # how it comes to be, not the treatment's steps
+        ("ロキソニンと一緒だと問題ある？", "drug-interaction"),
+        ("ニキヒに効く？", "acne"),  # ビ typed without its dakuten
+        ("せじゅつのないようしりたい", "treatment-menu"),
+        ("上清液って何の液体？", "supernatant-what"),
+        ("exosome skinにいいの？", "exosome-beauty"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
