@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
+import time
 from typing import Any
 
 LINE_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s pid=%(process)d %(message)s"
@@ -41,13 +42,26 @@ def log_fields(logger: logging.Logger, what: str, *, level: int = logging.INFO, 
         logger.log(level, format_fields(what, **fields))
 
 
+class LineFormatter(logging.Formatter):
+    """`LINE_FORMAT`, with the time text made once per second rather than once per line."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        cached = self._second  # one tuple, replaced whole: safe to read from any thread
+        if cached[0] != second:
+            cached = self._second = (second, time.strftime(datefmt or DATE_FORMAT, self.converter(second)))
+        return cached[1]
+
+    _second: tuple[int, str] = (-1, "")
+
+
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """The `logging.config.dictConfig` used by gunicorn (logconfig_dict) and the CLI alike."""
     handler = {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"line": {"format": LINE_FORMAT, "datefmt": DATE_FORMAT}},
+        "formatters": {"line": {"()": LineFormatter, "fmt": LINE_FORMAT, "datefmt": DATE_FORMAT}},
         "handlers": {"console": handler, "error_console": handler},
         "root": {"level": level.upper(), "handlers": ["console"]},
         "loggers": {

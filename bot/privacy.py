@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -13,6 +14,9 @@ log = logging.getLogger(__name__)
 
 SECRET_VARIABLE = "USER_HASH_SECRET"
 HASH_CHARS = 32  # 128 bits of HMAC-SHA256: far beyond guessing, short enough to read in a log
+# Recent users' hashes, in memory only: every event hashes its user twice (log line, question
+# log), and a user usually sends several messages in a row.
+CACHED_USERS = 4096
 
 
 class PrivacyConfigError(ValueError):
@@ -23,7 +27,11 @@ def hash_user(user_id: str, secret: str | bytes) -> str:
     """HMAC-SHA256 of the LINE user id keyed with `secret`, as hex (the id cannot be recovered)."""
     if not secret:
         raise PrivacyConfigError(f"{SECRET_VARIABLE} is empty")
-    key = secret.encode() if isinstance(secret, str) else secret
+    return _hash(user_id, secret.encode() if isinstance(secret, str) else secret)
+
+
+@functools.lru_cache(maxsize=CACHED_USERS)
+def _hash(user_id: str, key: bytes) -> str:
     return hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]
 
 

@@ -1,8 +1,9 @@
 import io
 import logging
 import re
+import time
 
-from bot.logs import configure_logging, format_fields, log_fields, logging_config
+from bot.logs import DATE_FORMAT, LINE_FORMAT, LineFormatter, configure_logging, format_fields, log_fields, logging_config
 
 
 def test_fields_are_key_value_on_one_line() -> None:
@@ -46,3 +47,15 @@ def test_gunicorn_loggers_share_the_root_handler() -> None:
     config = logging_config()
     assert config["loggers"]["gunicorn.error"]["handlers"] == [] and config["loggers"]["gunicorn.error"]["propagate"]
     assert config["loggers"]["linebot"]["level"] == "WARNING"
+
+
+def test_the_time_text_is_made_once_per_second_and_matches_the_standard_formatter(monkeypatch) -> None:
+    formatter = LineFormatter(LINE_FORMAT, DATE_FORMAT)
+    standard = logging.Formatter(LINE_FORMAT, DATE_FORMAT)
+    made = []
+    real = time.strftime
+    monkeypatch.setattr("bot.logs.time.strftime", lambda *args: made.append(args) or real(*args))
+    records = [logging.makeLogRecord({"msg": "x", "created": t, "msecs": 0}) for t in (1_764_300_000.1, 1_764_300_000.9, 1_764_300_001.0)]
+    lines = [formatter.format(record) for record in records]
+    assert len(made) == 2
+    assert lines == [standard.format(record) for record in records]

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot.privacy import HASH_CHARS, PrivacyConfigError, hash_user, user_hash_secret
+from bot.privacy import CACHED_USERS, HASH_CHARS, PrivacyConfigError, _hash, hash_user, user_hash_secret
 
 USER = "U4af4980629d4a1b2c3d4e5f6a7b8c9d0"
 
@@ -43,3 +43,13 @@ def test_local_runs_get_a_random_secret_with_a_warning(caplog: pytest.LogCapture
         second = user_hash_secret({}, production=False)
     assert len(first) >= 32 and first != second
     assert "USER_HASH_SECRET is not set" in caplog.text
+
+
+def test_recent_users_hashes_are_cached_within_a_bound() -> None:
+    _hash.cache_clear()
+    for _ in range(3):
+        assert hash_user(USER, "s3cret") == hmac.new(b"s3cret", USER.encode(), hashlib.sha256).hexdigest()[:HASH_CHARS]
+    assert (_hash.cache_info().hits, _hash.cache_info().misses) == (2, 1)
+    for n in range(CACHED_USERS + 10):
+        hash_user(f"U{n}", "s3cret")
+    assert _hash.cache_info().currsize == CACHED_USERS
