@@ -308,6 +308,10 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "Tシャツのシミの落とし方を教えて",  # the shirt's stain, not the skin's
         "ヨーグルトの上澄みって栄養ある？",  # food, not the treatment
         "赤ちゃんの授乳間隔が短くて寝られない",  # caring for a baby
+        "上清液の効果は何ヶ月くらい持つ？",  # how long it lasts: not in the article
+        "何倍に希釈した上清液を使ってますか",
+        "投資で儲かる方法を教えて",  # 方法 is no booking
+        "新幹線で東京から何時間？",  # 何時間 is no treatment time
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -371,6 +375,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("せじゅつのないようしりたい", "treatment-menu"),
         ("上清液って何の液体？", "supernatant-what"),
         ("exosome skinにいいの？", "exosome-beauty"),
+        ("化粧品に「幹細胞培養液」って書いてあるのと、クリニックの上清液って何が違うの", "medium-vs-supernatant"),
+        ("えくそそーむって　なにに　きくの", "exosome-beauty"),  # kana typed with spaces between words
+        ("kansaibouってどういうもの？", "stem-cell-what"),  # a romaji word inside Japanese
+        ("顔がくすんどるんやけど効く？", "dullness-texture"),  # Hakata and Kansai endings
+        ("jouseieki no naka, nani ga aru?", "supernatant-ingredients"),
+        # 何かしてやりたい does not ask; エクソソームについて調べています is context.
+        ("娘のニキビがひどくて、親として何かしてやりたいと思いエクソソームについて調べています。ニキビにはどんな効果が期待できますか。", "acne"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
