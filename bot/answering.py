@@ -9,7 +9,7 @@ from typing import Any
 
 from . import messages
 from .faq import Entry, Knowledge, load_knowledge, phrasing_conflicts
-from .matcher import Candidate, FaqIndex, Match, decide
+from .matcher import Candidate, FaqIndex, Match, Scored, decide
 from .normalize import Normalised, Normaliser, clean, fold_kana
 from .smalltalk import smalltalk_kind, strip_smalltalk
 from .urgent import is_urgent
@@ -25,7 +25,7 @@ _KATAKANA_WORD = re.compile(r"[ァ-ヴー]{4,}")
 _SENTENCE = re.compile(r"(?<=[。!?！？\n])|(?<=[.…])(?=\S)")
 _ASKING = re.compile(
     r"(?:\?|か$|かな|の$|ますか|ですか|でしょうか|ませんか|ください|くれ|ほしい|知りたい|しりたい|聞きたい|教えて|おしえて|"
-    r"いい$|可能|できる|大丈夫|平気|どう|なに|何|いくら|どれ|どこ|どっち|いつ)"
+    r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ)"  # 何かしてやりたい does not ask
 )
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 # How many sessions until a given result (肝斑は何回で治る, 消すには何回通えば) is a figure the
@@ -137,11 +137,14 @@ class Answerer:
         scored = self.index.rank(normalised)
         # "Do you offer X?" about anything but this FAQ's treatment is another service.
         # そっちでやってるコースの中身 asks about the clinic's own menu, not another service.
+        return decide(scored, self.settings.thresholds, other_topic=self._elsewhere(text, normalised, scored)), normalised
+
+    def _elsewhere(self, text: str, normalised: Normalised, scored: Scored) -> bool:
+        """The question is about a topic or a service this FAQ does not cover."""
         own_menu = any(w.base in _OWN_MENU for w in normalised.words)
         folded = fold_kana(clean(text))
         offer = _OFFER.search(folded) is not None and not scored.anchored and not own_menu
-        elsewhere = bool(normalised.other_topics) or offer or _SESSIONS_FOR_A_RESULT.search(folded) is not None
-        return decide(scored, self.settings.thresholds, other_topic=elsewhere), normalised
+        return bool(normalised.other_topics) or offer or _SESSIONS_FOR_A_RESULT.search(folded) is not None
 
     def _match_message(self, text: str) -> tuple[Match, Normalised]:
         """Match the whole message; when that is not confident, its question sentences.
@@ -165,12 +168,13 @@ class Answerer:
         defining = next(filter(None, map(self._defining_part, reversed(asking))), None)
         if defining is not None:
             result = self.match(defining)
-            if result[0].band == "answer":
-                return result
             # 雑誌でエクソソームという言葉を見ました。どういうものですか? — the name is in
             # the context, the question asks what it is.
             named = {w.surface for w in whole[1].words if w.base in self.index.anchors}
-            if len(named) == 1 and not any(w.base in self.index.anchors for w in result[1].words):
+            unnamed = not any(w.base in self.index.anchors for w in result[1].words)
+            if result[0].band == "answer" and not (unnamed and len(named) == 1):
+                return result
+            if len(named) == 1 and unnamed:
                 result = self.match(named.pop() + DEFINITION)
                 if result[0].band == "answer":
                     return result
@@ -180,7 +184,35 @@ class Answerer:
             result = self.match(sentence)
             if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
                 return result
-        return whole
+        return self._gist(text, whole) or whole
+
+    def _gist(self, text: str, whole: tuple[Match, Normalised]) -> tuple[Match, Normalised] | None:
+        """A long message's FAQ words without its context, when they confirm its best entry.
+
+        The concern and the question often sit in different sentences (…シミが目立つように
+        なりました。…効果は期待できますか), and the context between them dilutes every score.
+        Only when a concern or condition only the best entry has decides it, and nothing in
+        the message stops an answer (another topic or product, a thing that owns the FAQ word,
+        a medicine's own effects).
+        """
+        match, normalised = whole
+        if match.band != "suggest":
+            return None
+        scored = self.index.rank(normalised)
+        if (
+            scored.decided_by_words != 1  # a concern of the best entry's own (シミ), not a description
+            or self._elsewhere(text, normalised, scored)
+            or scored.unknown_names
+            or scored.unknown_targets
+            or scored.owned
+            or scored.medicine_effects
+        ):
+            return None
+        words = dict.fromkeys(w.surface for w in normalised.words if w.concept)
+        result = self.match("".join(words))
+        if result[0].band == "answer" and result[0].best.id == match.best.id:
+            return result
+        return None
 
     def _defining_part(self, sentence: str) -> str | None:
         """The part of an asking sentence that asks what the treatment is, if any."""
@@ -195,6 +227,10 @@ class Answerer:
                 return clause
             # 「培養上清」って言葉が出てきたんですけど、何のことか… — the name was met as a word.
             if _MET_AS_A_WORD.search(sentence) and self._names_anchor(sentence):
+                return clause
+            # …高い化粧品ほど入っている気がするのですが、そもそも何なんですか? — back to basics:
+            # what the message named is asked about.
+            if clause.lstrip().startswith("そもそも"):
                 return clause
         return sentence if self._asks_definition(sentence) else None
 

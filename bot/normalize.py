@@ -198,13 +198,22 @@ class SynonymTable:
         for match in self._other_pattern.finditer(folded) if self._other_pattern else ():
             # 化粧品でかぶれる: the other product is what the patient reacted to before, the
             # context of an allergy question this FAQ answers.
-            if not _REACTED_TO.match(folded, match.end()) and not _SITS_ON_SKIN.match(folded, match.end()):
-                found.append(self._other_topics[match.group()])
+            if _REACTED_TO.match(folded, match.end()) or _SITS_ON_SKIN.match(folded, match.end()):
+                continue
+            # 化粧品の「培養液」とクリニックの上清液は何が違う? is the FAQ's own medium-vs-supernatant
+            # question: the cosmetic is where the patient met the word 培養液.
+            if _COSMETIC in match.group() and _MEDIUM in folded:
+                continue
+            found.append(self._other_topics[match.group()])
         if self._clinic_pattern is not None and _COMPARISON.search(folded):
             found += [self._other_clinics[f] for f in self._clinic_pattern.findall(folded)]
         return tuple(dict.fromkeys(found))
 
 
+_HIRAGANA_CHAR = r"[\u3041-\u309f]"
+_SPACE_IN_HIRAGANA = re.compile(rf"(?<={_HIRAGANA_CHAR})\s+(?={_HIRAGANA_CHAR})")
+_COSMETIC = fold_kana("化粧品")
+_MEDIUM = fold_kana("培養液")
 _REACTED_TO = re.compile(
     fold_kana(r"(?:で|でも|に)(?:すぐ|よく|たまに|少し|ちょっと)?(?:かぶれ|被れ|赤く|あかく|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")
 )
@@ -269,7 +278,9 @@ class Normaliser:
         return tokenizer
 
     def normalise(self, text: str) -> Normalised:
-        text = clean(text)[:MAX_CHARS]
+        # じょうせいえきって なにに きくの: spaces between words typed in kana would split 何に効く
+        # (the spaces typed, not those that stand for punctuation after clean()).
+        text = clean(_SPACE_IN_HIRAGANA.sub("", text))[:MAX_CHARS]
         text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
         other_topics = self.synonyms.other_topics_in(text)
@@ -366,7 +377,8 @@ class Normaliser:
     def _romaji_to_kana(self, text: str) -> str:
         """A message typed in romaji (nikibi ni kikimasu ka) read as kana; listed words stay."""
         if not _ROMAJI_MESSAGE.fullmatch(text):
-            return text
+            # kansaibouってなに: a romaji word inside Japanese, when it spells a listed word.
+            return _ROMAJI_WORD.sub(lambda m: self._listed_kana(m.group()), text)
         known = self.synonyms.knows
         words = text.split()
         out: list[str] = []
@@ -382,6 +394,12 @@ class Normaliser:
             out.append(f" {word} " if known(word) else _ROMAJI_PARTICLES.get(word) or jaconv.alphabet2kana(word))
             i += 1
         return "".join(out).strip()
+
+    def _listed_kana(self, word: str) -> str:
+        if self.synonyms.knows(word):
+            return word
+        kana = jaconv.alphabet2kana(word.lower())
+        return kana if _KANA_ONLY.fullmatch(kana) and self.synonyms.knows(kana) else word
 
     def _reading(self, text: str) -> str:
         return "".join(fold_kana(m.reading_form() or m.surface()) for m in self._tokenizer().tokenize(text))
@@ -411,6 +429,8 @@ _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}
 _ROMAJI_MESSAGE = re.compile(r"(?=.*[aiueo])[a-z' ]{3,}")
+_ROMAJI_WORD = re.compile(r"[A-Za-z]{4,}")
+_KANA_ONLY = re.compile(r"[\u3041-\u309fー]+")
 
 
 # Katakana as native words are written in it: no long-vowel mark and no small vowels or ヴ,

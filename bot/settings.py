@@ -34,7 +34,7 @@ class Thresholds:
     suggestions: int = 3
     # Two entries that each answer a different part of the question (シミとくすみ両方) are
     # both answered when both score at least this.
-    two_topic_score: float = 60.0
+    two_topic_score: float = 55.0
 
     def answers(self, score: float, margin: float) -> bool:
         return (score >= self.answer_score and margin >= self.answer_margin) or (

@@ -267,6 +267,8 @@ def test_two_questions_in_one_get_both_answers(answerer: Answerer) -> None:
     assert result.kind == "answer" and {result.candidates[0].id, result.candidates[1].id} == {"pregnancy", "drug-interaction"}
     alt_texts = [m["altText"] for m in result.messages]
     assert len(result.messages) == 2 and any("妊娠" in t for t in alt_texts) and any("服用" in t for t in alt_texts)
+    both = answerer.answer("シワとくすみ両方に効く？")  # 両方 is the two complaints, not a third thing
+    assert both.kind == "answer" and {both.candidates[0].id, both.candidates[1].id} == {"spots-wrinkles", "dullness-texture"}
     # A close call between two readings of one question stays a もしかして choice.
     assert answerer.answer("上清液にもエクソソームってあるの？").kind == "suggest"
 
@@ -299,6 +301,17 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "自分の脂肪から幹細胞を取って培養する治療はやってますか",  # another treatment
         "10歳の子どものアトピーにも使えますか",  # an age the article says nothing about
         "医師の経歴や資格を教えてください",
+        "ドクターは独身ですか",  # the doctor's private life
+        "生命保険の相談をしたいです",  # private insurance, not this FAQ's booking
+        "上清液のサイトカインは具体的に何種類ありますか",  # a figure the article does not give
+        "エクソソームの濃度はどれくらい？",
+        "Tシャツのシミの落とし方を教えて",  # the shirt's stain, not the skin's
+        "ヨーグルトの上澄みって栄養ある？",  # food, not the treatment
+        "赤ちゃんの授乳間隔が短くて寝られない",  # caring for a baby
+        "上清液の効果は何ヶ月くらい持つ？",  # how long it lasts: not in the article
+        "何倍に希釈した上清液を使ってますか",
+        "投資で儲かる方法を教えて",  # 方法 is no booking
+        "新幹線で東京から何時間？",  # 何時間 is no treatment time
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -318,6 +331,21 @@ def test_the_day_after_with_a_reaction_is_about_the_reaction(answerer: Answerer)
     assert answerer.answer("次の日に仕事に行けますか").entry_id == "treatment-menu"
 
 
+def test_back_to_basics_asks_what_the_message_named(answerer: Answerer) -> None:
+    question = "美容液のCMで上清液って名前をよく聞きます。お値段が高いものに入っていることが多いみたいですが、そもそも何なんですか？"
+    assert answerer.answer(question).entry_id == "supernatant-what"
+    # そもそも after the name in the same clause is the plain definition question.
+    assert answerer.answer("エクソソームって最近よく聞くけど、そもそも何なんでしょう").entry_id == "exosome-what"
+
+
+def test_a_concern_and_its_question_in_different_sentences(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "つむじのあたりが最近スカスカしてきた。細胞を育てた液でどうにかなる？"
+    assert answerer.answer(question).entry_id == "supernatant-effects"
+    # It is the message's FAQ words, read without the context, that settle it.
+    monkeypatch.setattr(Answerer, "_gist", lambda self, text, whole: None)
+    assert answerer.answer(question).kind == "suggest"
+
+
 def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
     # The name (described, not spelt) comes first, then あれは何のこと? asks what it is.
     question = "油の膜に包まれたナノサイズのカプセルが肌にいいって話、あれは何のこと？"
@@ -335,6 +363,25 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("ｴｸｿｿｰﾑ打ったら顔パンパンになったりする？", "allergy"),  # swelling, asked in general
         ("日焼けしたあとにできた色ムラ、なんとかならない？", "spots-wrinkles"),
         ("粒子のほうと上澄みのほう、何が違ってくるんでしょう", "exosome-vs-supernatant"),
+        ("エクソソームって何するもの？", "exosome-function"),  # what it does, not what it is
+        ("エクソソームって薬ですか？", "exosome-what"),  # what it is, not a medicine being taken
+        ("ネットの記事でエクソソームって見たけど、あれ何？", "exosome-what"),
+        ("ステムセルって一言でいうと何", "stem-cell-what"),
+        ("えくそそーむのもとってなに", "exosome-origin"),
+        ("おでこの横じわって薄くなる？", "spots-wrinkles"),
+        ("エクソソームができるまでの流れは？", "exosome-origin"),  # how it comes to be, not the treatment's steps
+        ("ロキソニンと一緒だと問題ある？", "drug-interaction"),
+        ("ニキヒに効く？", "acne"),  # ビ typed without its dakuten
+        ("せじゅつのないようしりたい", "treatment-menu"),
+        ("上清液って何の液体？", "supernatant-what"),
+        ("exosome skinにいいの？", "exosome-beauty"),
+        ("化粧品に「幹細胞培養液」って書いてあるのと、クリニックの上清液って何が違うの", "medium-vs-supernatant"),
+        ("えくそそーむって　なにに　きくの", "exosome-beauty"),  # kana typed with spaces between words
+        ("kansaibouってどういうもの？", "stem-cell-what"),  # a romaji word inside Japanese
+        ("顔がくすんどるんやけど効く？", "dullness-texture"),  # Hakata and Kansai endings
+        ("jouseieki no naka, nani ga aru?", "supernatant-ingredients"),
+        # 何かしてやりたい does not ask; エクソソームについて調べています is context.
+        ("娘のニキビがひどくて、親として何かしてやりたいと思いエクソソームについて調べています。ニキビにはどんな効果が期待できますか。", "acne"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
