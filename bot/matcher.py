@@ -36,7 +36,7 @@ _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注
 # 犬にも使える): when the FAQ never names it, the question is about something it does not cover.
 # (Only after に: 髪が薄くなって is read as 髪が効果, which is about the FAQ's own topic.)
 # (効果 straight after the noun: the synonyms read がんに効く as がん効果.)
-_TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)|効果)"
+_TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用)|効果|の(?:効果|改善|治療|予防|回復|緩和)(?:に|には|にも))"  # 糖尿病の改善に (改善 reads 効果)
 # FAQ words that name a property of something (its origin, price, ingredients): in
 # 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
 _ATTRIBUTES = frozenset(
@@ -81,7 +81,7 @@ DOMAIN_NOUNS = frozenset(
         "頭 頭皮 髪 毛 毛穴 フェイスライン 輪郭 全身 線 溝 点 色 跡 あと 手触り 化粧 メイク 化粧ノリ ノリ のり すっぴん "
         "マスク ケア スキンケア クリニック ドクター ナース スタッフ カウンセラー "
         "液 液体 粒 物質 元 もと 袋 膜 細胞 細胞同士 血液 "
-        "skin face スキン 有り あり 可能性 影響 例 ケース タイプ 一緒 同時 前後 OK NG 目安 期間 回数 場所 希望 手続き 手順 無料 当日 翌日 "
+        "skin face スキン ティックトック tiktok インスタ インスタグラム instagram youtube ユーチューブ sns ツイッター twitter ビフォーアフター ビフォー アフター ファンデ ファンデーション 下地 逆 有り あり 可能性 影響 例 ケース タイプ 一緒 同時 前後 OK NG 目安 期間 回数 場所 希望 手続き 手順 無料 当日 翌日 "
         "来院 院 表 初回 初診 再診 診察 受診 予算 日にち 日程 空き 都合 "
         "赤ちゃん 子 こ 母乳 ミルク 混合 出産 産後 生後 妊娠中 "
         "卵 小麦 そば 蕎麦 えび 海老 かに 蟹 乳製品 食べ物 食物 花粉 ハウスダスト 金属 ゴム 動物 "

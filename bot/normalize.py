@@ -198,7 +198,7 @@ class SynonymTable:
         for match in self._other_pattern.finditer(folded) if self._other_pattern else ():
             # 化粧品でかぶれる: the other product is what the patient reacted to before, the
             # context of an allergy question this FAQ answers.
-            if _REACTED_TO.match(folded, match.end()) or _SITS_ON_SKIN.match(folded, match.end()):
+            if any(p.match(folded, match.end()) for p in (_REACTED_TO, _SITS_ON_SKIN, _COVERS_UP)):
                 continue
             # 化粧品の「培養液」とクリニックの上清液は何が違う? is the FAQ's own medium-vs-supernatant
             # question: the cosmetic is where the patient met the word 培養液.
@@ -219,6 +219,8 @@ _REACTED_TO = re.compile(
 )
 # ファンデがのらない: how make-up sits on the skin is a texture complaint, not a product question.
 _SITS_ON_SKIN = re.compile(fold_kana(r"(?:が|の)(?:のらな|乗らな|のり|ノリ|うく|浮く|浮い|よれ|ヨレ)"))
+# ファンデでも隠しきれない: make-up that hides the concern is context of a skin question.
+_COVERS_UP = re.compile(fold_kana(r"(?:でも|で|じゃ|では)(?:隠|かく)"))
 # Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.
 _COMPARISON = re.compile(
     fold_kana(r"比べ|比較|くらべ|どっち|どちら|より|安い|やすい|安く|高い|たかい|違い|ちがい|違う|上手|うま|評判|口コミ|"

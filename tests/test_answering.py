@@ -312,6 +312,10 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "何倍に希釈した上清液を使ってますか",
         "投資で儲かる方法を教えて",  # 方法 is no booking
         "新幹線で東京から何時間？",  # 何時間 is no treatment time
+        "明日は晴れるかな",  # 晴れる reads はれる, as swelling does
+        "転職の相談がしたいです",  # 相談 is no counselling here
+        "高血圧の改善に上清液は効果ありますか",  # a disease the FAQ never names
+        "モニター価格はありますか",
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -339,7 +343,7 @@ def test_back_to_basics_asks_what_the_message_named(answerer: Answerer) -> None:
 
 
 def test_a_concern_and_its_question_in_different_sentences(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
-    question = "つむじのあたりが最近スカスカしてきた。細胞を育てた液でどうにかなる？"
+    question = "つむじのあたりが最近スカスカしてきた。細胞を増やした液でどうにかなる？"
     assert answerer.answer(question).entry_id == "supernatant-effects"
     # It is the message's FAQ words, read without the context, that settle it.
     monkeypatch.setattr(Answerer, "_gist", lambda self, text, whole: None)
@@ -380,6 +384,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("kansaibouってどういうもの？", "stem-cell-what"),  # a romaji word inside Japanese
         ("顔がくすんどるんやけど効く？", "dullness-texture"),  # Hakata and Kansai endings
         ("jouseieki no naka, nani ga aru?", "supernatant-ingredients"),
+        ("エクソソーム vs 上清液", "exosome-vs-supernatant"),
+        ("幹細胞培養上清液の定義を教えてください", "supernatant-what"),
+        ("ナノサイズの粒って何物？", "exosome-what"),  # described, not named
+        ("頬のシミが濃くなってきて、ファンデでも隠しきれません。エクソソームで薄くなりますか？", "spots-wrinkles"),
+        ("まず先生と面談したいです", "booking"),
+        ("エクソソームの施術詳細ってどこで見れますか", "treatment-menu"),
+        ("注射？点滴？どうやって入れるの", "treatment-menu"),
         # 何かしてやりたい does not ask; エクソソームについて調べています is context.
         ("娘のニキビがひどくて、親として何かしてやりたいと思いエクソソームについて調べています。ニキビにはどんな効果が期待できますか。", "acne"),
     ],
