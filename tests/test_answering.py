@@ -316,6 +316,11 @@ def test_where_a_complaint_shows_is_context_not_another_topic(answerer: Answerer
         "転職の相談がしたいです",  # 相談 is no counselling here
         "高血圧の改善に上清液は効果ありますか",  # a disease the FAQ never names
         "モニター価格はありますか",
+        "ダウンタイムってどれくらい？",  # a duration the article does not give
+        "女医さんはいますか",
+        "前に他院で受けたけど効かなかったのはなんで？",
+        "シャツのシミの落とし方",
+        "床のざらつきを直したい",  # the floor's, not the skin's
     ],
 )
 def test_questions_beside_the_faq_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -391,6 +396,7 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("まず先生と面談したいです", "booking"),
         ("エクソソームの施術詳細ってどこで見れますか", "treatment-menu"),
         ("注射？点滴？どうやって入れるの", "treatment-menu"),
+        ("エクソソームの効果ってどんな感じ？", "exosome-beauty"),  # どんな感じ of the effect, not of the treatment
         # 何かしてやりたい does not ask; エクソソームについて調べています is context.
         ("娘のニキビがひどくて、親として何かしてやりたいと思いエクソソームについて調べています。ニキビにはどんな効果が期待できますか。", "acne"),
     ],

@@ -58,6 +58,7 @@ URGENT = [
     "昨日施術を受けてから何度も吐いています",  # 何度も is no long-standing complaint here
     "いきできない",
     "誰か助けて",
+    "kao ga itai",
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -106,6 +107,7 @@ NOT_URGENT = [
     "エクソソームでアナフィラキシーとかならない？",
     "以前ほかの注射でアレルギーが出たことがあります。その時は蕁麻疹でした。エクソソームも心配です。",
     "腫れて赤くなるのを鎮める働きがあるならやりたい",  # what the treatment would do
+    "arerugii taishitsu demo ii?",  # romaji read as あれるぎいたいしつ holds no pain
     # Long-standing acne described as swollen is the acne itself.
     "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
 ]
