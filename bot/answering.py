@@ -135,12 +135,12 @@ class Answerer:
             # A bare name (エクソソーム?) asks what it is.
             normalised = self.normaliser.normalise(text + "とは")
         scored = self.index.rank(normalised)
-        # "Do you offer X?" about anything but this FAQ's treatment is another service.
-        # そっちでやってるコースの中身 asks about the clinic's own menu, not another service.
         return decide(scored, self.settings.thresholds, other_topic=self._elsewhere(text, normalised, scored)), normalised
 
     def _elsewhere(self, text: str, normalised: Normalised, scored: Scored) -> bool:
         """The question is about a topic or a service this FAQ does not cover."""
+        # "Do you offer X?" about anything but this FAQ's treatment is another service.
+        # そっちでやってるコースの中身 asks about the clinic's own menu, not another service.
         own_menu = any(w.base in _OWN_MENU for w in normalised.words)
         folded = fold_kana(clean(text))
         offer = _OFFER.search(folded) is not None and not scored.anchored and not own_menu
