@@ -40,7 +40,7 @@ _TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良
 # FAQ words that name a property of something (its origin, price, ingredients): in
 # 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
 _ATTRIBUTES = frozenset(
-    fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "申し込み", "しみ", "しわ", "くすみ", "ざらつき")
+    fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "メニュー", "申し込み", "しみ", "しわ", "くすみ", "ざらつき")
 )
 _TARGET_AFTER_MEANS = (
     r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用|軽く|かるく|楽に|らくに|消え|なくな)"
@@ -66,7 +66,7 @@ GENERIC_NOUNS = frozenset(
         "いい 良い 感 気持ち 興味 予定 機会 理由 結局 実際 以上 以下 程 為 ため 通り とおり 都合 "
         "line ライン 正直 読み方 ネット インスタ sns テレビ 雑誌 口コミ 友達 知人 生理 体調 時期 毎日 毎朝 毎晩 "
         "具体的 基本的 一般的 簡単 詳細 大体 だいたい 結構 普段 ふだん まじ マジ やつ 奴 の "
-        "サイト ホームページ サロン ブログ 記事 広告 ウェブ web"
+        "サイト ホームページ サロン ブログ 記事 広告 ウェブ web アップ up"  # 弾力アップ: more of it, no product
     ).split()
 )
 

@@ -322,10 +322,12 @@ class Normaliser:
                 residual.append(fold_kana("".join(chunk_surface)))
                 residual_reading.append("".join(chunk_reading))
         reading = "".join(reading_parts)
-        # Found by reading only when not written out (a written one may be mere context).
+        # Found by reading only when typed in kana or romaji and not written out (a written one
+        # may be mere context): the reading of kanji would find せいけい in 再生系 (さいせいけい).
         written = fold_kana(text)
+        typed_in_kana = "".join("|" if _HAS_KANJI.search(s) else r for s, r in zip(surface_parts, reading_parts))
         spoken = tuple(
-            t for r, t in self._other_readings.items() if r in reading and fold_kana(clean(t)) not in written
+            t for r, t in self._other_readings.items() if r in typed_in_kana and fold_kana(clean(t)) not in written
         )
         return Normalised(
             surface=fold_kana("".join(surface_parts)),

@@ -399,6 +399,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("エクソソームの効果ってどんな感じ？", "exosome-beauty"),  # どんな感じ of the effect, not of the treatment
         # 何かしてやりたい does not ask; エクソソームについて調べています is context.
         ("娘のニキビがひどくて、親として何かしてやりたいと思いエクソソームについて調べています。ニキビにはどんな効果が期待できますか。", "acne"),
+        ("エクソソームは弾力アップに効果ありますか", "exosome-beauty"),  # アップ is more of it, no product
+        ("上清液とエクソソームってどないちゃうん？", "exosome-vs-supernatant"),  # Kansai どない違うん
+        ("注射でしこりが残ったりする？", "side-effects"),
+        ("こちらの再生系の施術、具体的な中身とコストを知りたい", "treatment-menu"),  # さいせいけい holds no 整形
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -412,6 +416,12 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "おめでとうございます！あなたは10万円分のポイントに当選しました。下記URLから受け取り手続きをしてください",
         "使っているエクソソームは国産ですか",  # a fact the article does not give
         "エクソソームを飲むサプリは売っていますか",
+        "北海道の旅行プラン考えて",  # a trip's plan, not the clinic's menu
+        "医療痩身のメニューは？",
+        "元カレから連絡きた🥺どうしよう",  # 連絡 between people, not between cells
+        "先生のお名前を教えてください",
+        "実際に受けた人の感想ある？",  # testimonials are not given (医療広告ガイドライン)
+        "ニキビの保険診療ってしてもらえますか？保険証使える？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

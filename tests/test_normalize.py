@@ -145,3 +145,10 @@ def test_koto_wa_is_no_request_for_a_definition(answerer) -> None:
 def test_a_name_left_out_with_circles_is_kept(answerer) -> None:
     # ○○ and 〇〇 both stand for an unnamed clinic; neither is punctuation.
     assert clean("○○クリニック") == clean("〇〇クリニック") == "〇〇クリニック"
+
+
+def test_other_topics_are_found_by_reading_only_where_typed_in_kana(answerer) -> None:
+    # いりょうだつもう is 医療脱毛 typed in kana; 再生系 (さいせいけい) holds no 整形 (せいけい).
+    assert "医療脱毛" in answerer.normaliser.normalise("いりょうだつもうってやってる？").other_topics
+    assert "整形" in answerer.normaliser.normalise("せいけいもやってますか").other_topics
+    assert answerer.normaliser.normalise("再生系の施術の中身が知りたい").other_topics == ()

@@ -59,6 +59,7 @@ URGENT = [
     "いきできない",
     "誰か助けて",
     "kao ga itai",
+    "きのうのちゅうしゃのあとからねつがさがらない",  # fever typed in hiragana
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
