@@ -403,6 +403,12 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("上清液とエクソソームってどないちゃうん？", "exosome-vs-supernatant"),  # Kansai どない違うん
         ("注射でしこりが残ったりする？", "side-effects"),
         ("こちらの再生系の施術、具体的な中身とコストを知りたい", "treatment-menu"),  # さいせいけい holds no 整形
+        ("幹細胞上清って美容成分の名前ですか", "supernatant-what"),  # a name asked about: what it is
+        ("エクソソームと上清液ってなにがちがうん？", "exosome-vs-supernatant"),
+        ("ｼﾞｮｳｾｲｴｷで若返る？", "supernatant-effects"),
+        ("エクソソームの予約ってどこからできる？", "booking"),  # where to book, not where it comes from
+        ("実際の治療ってどんな手順で何をするの？", "treatment-menu"),
+        ("来院日を押さえたいです", "booking"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -422,6 +428,10 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "先生のお名前を教えてください",
         "実際に受けた人の感想ある？",  # testimonials are not given (医療広告ガイドライン)
         "ニキビの保険診療ってしてもらえますか？保険証使える？",
+        "エクソソームの効果を実感した人は何％ですか",  # a figure the article does not give
+        "脳梗塞の後遺症に上清液は効きますか",  # an illness's aftermath, not the treatment's
+        "円をドルに換算するといくら？",
+        "しわくちゃの千円札って使える？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
