@@ -252,11 +252,16 @@ class Normaliser:
         self._known_katakana: set[str] = set()
         # Reading (hiragana) → canonical word, for every listed spelling with a kanji in it.
         self._reading_synonyms: dict[str, str] = {}
+        # Reading → the listed spelling it reads, for long readings nobody listed in kana.
+        self._kana_spellings: dict[str, str] = {}
         for variant, canonical in synonyms.variants():
             if _HAS_KANJI.search(variant):
                 reading = self._reading(variant)
                 if len(reading) >= 3:
                     self._reading_synonyms.setdefault(reading, canonical)
+                if len(reading) >= 3 and _KANA_ONLY.fullmatch(reading) and not synonyms.knows(reading):
+                    self._kana_spellings.setdefault(reading, variant)
+        self._longest_spelling = max(map(len, self._kana_spellings), default=0)
         # Other topics written in kana or romaji (だつもう, iryou datsumou) are found by reading;
         # only long readings, so that short homophones (鍼 はり / ハリ) do not collide.
         self._other_readings: dict[str, str] = {}
@@ -285,6 +290,7 @@ class Normaliser:
         text = clean(_SPACE_IN_HIRAGANA.sub("", text))[:MAX_CHARS]
         text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
+        text = self._kana_words(text)
         other_topics = self.synonyms.other_topics_in(text)
         surface_parts: list[str] = []
         reading_parts: list[str] = []
@@ -399,6 +405,44 @@ class Normaliser:
             i += 1
         return "".join(out).strip()
 
+    def _kana_words(self, text: str) -> str:
+        """Listed words typed in hiragana inside a longer hiragana run (はだにだんりょくが → 弾力).
+
+        SudachiPy cuts long hiragana runs at the wrong places (はだに read as one word), so the
+        reading of a listed word is looked for in the run itself. It counts only where it stands
+        between particles, at an end of the run or beside another listed word (びはだこうか →
+        美肌効果), so that a reading across two words (ききたいしつもん holds たいしつ) is left alone.
+        """
+        if not self._kana_spellings:
+            return text
+        return _HIRAGANA_RUN.sub(lambda run: self._spell_run(run.group(0)), text)
+
+    def _spell_run(self, run: str) -> str:
+        out: list[str] = []
+        i = 0
+        after_word = True  # at the start of the run, or right after a listed word
+        while i < len(run):
+            word = self._listed_reading_at(run, i) if after_word or run[i - 1] in _WORD_END else None
+            if word is None:
+                out.append(run[i])
+                after_word = False
+                i += 1
+                continue
+            out.append(self._kana_spellings[word])
+            after_word = True
+            i += len(word)
+        return "".join(out)
+
+    def _listed_reading_at(self, run: str, start: int) -> str | None:
+        """The longest listed reading at `start` that ends the run, a word or before another."""
+        for end in range(min(len(run), start + self._longest_spelling), start + 2, -1):
+            reading = run[start:end]
+            if reading in self._kana_spellings and (
+                end == len(run) or run[end] in _WORD_END or self._listed_reading_at(run, end)
+            ):
+                return reading
+        return None
+
     def _listed_kana(self, word: str) -> str:
         if self.synonyms.knows(word):
             return word
@@ -431,6 +475,9 @@ class Normaliser:
 
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+_HIRAGANA_RUN = re.compile(r"[\u3041-\u309fー]{3,}")
+# Kana that stand between words in a hiragana run: particles, and the て of って.
+_WORD_END = "がをにはでともやへかしなよねての"
 _ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}
 _ROMAJI_MESSAGE = re.compile(r"(?=.*[aiueo])[a-z' ]{3,}")
 _ROMAJI_WORD = re.compile(r"[A-Za-z]{4,}")

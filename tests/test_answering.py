@@ -409,6 +409,8 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("エクソソームの予約ってどこからできる？", "booking"),  # where to book, not where it comes from
         ("実際の治療ってどんな手順で何をするの？", "treatment-menu"),
         ("来院日を押さえたいです", "booking"),
+        ("エクソソームではだにだんりょくがもどりますか", "exosome-beauty"),  # hiragana only
+        ("えくそそーむのびはだこうかってどんなかんじ?", "exosome-beauty"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:

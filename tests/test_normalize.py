@@ -152,3 +152,14 @@ def test_other_topics_are_found_by_reading_only_where_typed_in_kana(answerer) ->
     assert "医療脱毛" in answerer.normaliser.normalise("いりょうだつもうってやってる？").other_topics
     assert "整形" in answerer.normaliser.normalise("せいけいもやってますか").other_topics
     assert answerer.normaliser.normalise("再生系の施術の中身が知りたい").other_topics == ()
+
+
+def test_listed_words_typed_in_hiragana_inside_a_long_run_are_found(answerer) -> None:
+    def concepts(text: str) -> set[str]:
+        return {w.base for w in answerer.normaliser.normalise(text).words if w.concept}
+
+    assert "弾力" in concepts("えくそそーむではだにだんりょくがもどりますか")
+    assert {"美肌", "効果"} <= concepts("えくそそーむのびはだこうかってどんなかんじ")  # two words side by side
+    # A reading that runs across two words is no word: ききたい・しつもん holds たいしつ (体質).
+    assert "あれるぎー" not in concepts("ちょっとききたいしつもんがあるんですが")
+    assert "効果" not in concepts("けっこうかかりますか")  # けっこう・かかる holds こうか
