@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import jaconv
 from rapidfuzz import fuzz, process
@@ -192,13 +192,17 @@ class SynonymTable:
             out.append((text[last:], False))
         return out
 
-    def other_topics_in(self, text: str) -> tuple[str, ...]:
+    def other_topics_in(self, text: str, *, mid_word: Callable[[str, int, int], bool] | None = None) -> tuple[str, ...]:
+        """Names of topics the FAQ does not cover. `mid_word(text, start, end)` says when a name
+        typed in hiragana is only letters inside other words (ところなんです holds ころな)."""
         folded = fold_kana(text)
         found = []
         for match in self._other_pattern.finditer(folded) if self._other_pattern else ():
             # 化粧品でかぶれる: the other product is what the patient reacted to before, the
             # context of an allergy question this FAQ answers.
             if any(p.match(folded, match.end()) for p in (_REACTED_TO, _SITS_ON_SKIN, _COVERS_UP)):
+                continue
+            if mid_word is not None and _HIRAGANA.fullmatch(text, match.start(), match.end()) and mid_word(text, match.start(), match.end()):
                 continue
             # 化粧品の「培養液」とクリニックの上清液は何が違う? is the FAQ's own medium-vs-supernatant
             # question: the cosmetic is where the patient met the word 培養液.
@@ -210,6 +214,7 @@ class SynonymTable:
         return tuple(dict.fromkeys(found))
 
 
+_HIRAGANA = re.compile(r"[\u3041-\u309fー]+")
 _HIRAGANA_CHAR = r"[\u3041-\u309f]"
 _SPACE_IN_HIRAGANA = re.compile(rf"(?<={_HIRAGANA_CHAR})\s+(?={_HIRAGANA_CHAR})")
 _COSMETIC = fold_kana("化粧品")
@@ -291,7 +296,7 @@ class Normaliser:
         text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
         text = self._kana_words(text)
-        other_topics = self.synonyms.other_topics_in(text)
+        other_topics = self.synonyms.other_topics_in(text, mid_word=self._mid_word)
         surface_parts: list[str] = []
         reading_parts: list[str] = []
         residual: list[str] = []
@@ -404,6 +409,18 @@ class Normaliser:
             out.append(f" {word} " if known(word) else _ROMAJI_PARTICLES.get(word) or jaconv.alphabet2kana(word))
             i += 1
         return "".join(out).strip()
+
+    def _mid_word(self, text: str, start: int, end: int) -> bool:
+        """The span starts inside a word of the hiragana run it sits in, as SudachiPy reads the
+        run (ところ holds the start of ころな). Only the start: SudachiPy often ends a word typed
+        in hiragana early (はい・ふって for ハイフって)."""
+        run = next((m for m in _HIRAGANA.finditer(text) if m.start() <= start and end <= m.end()), None)
+        if run is None:
+            return False
+        boundaries = {run.start()}
+        for morpheme in self._tokenizer().tokenize(run.group()):
+            boundaries.add(run.start() + morpheme.end())
+        return start not in boundaries
 
     def _kana_words(self, text: str) -> str:
         """Listed words typed in hiragana inside a longer hiragana run (はだにだんりょくが → 弾力).

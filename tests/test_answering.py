@@ -411,6 +411,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("来院日を押さえたいです", "booking"),
         ("エクソソームではだにだんりょくがもどりますか", "exosome-beauty"),  # hiragana only
         ("えくそそーむのびはだこうかってどんなかんじ?", "exosome-beauty"),
+        ("えくそそーむってなにからとれるの", "exosome-origin"),  # なにから, not ってなに
+        ("じょうせいえきってなにがいいの？", "supernatant-effects"),
+        ("育成液そのままを顔に使うのと、上澄みを使うのでは効き目が違う？", "medium-vs-supernatant"),
+        ("この施術の怖いところ、正直に教えて", "side-effects"),
+        ("来院する日を決めたいです", "booking"),
+        ("頬がたれてきてフェイスラインがぼやけてきた。引き上げ効果ある？", "supernatant-effects"),
+        ("つわりが落ち着いたところなんですが、この時期に肌の施術はできますか", "pregnancy"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -434,6 +441,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "脳梗塞の後遺症に上清液は効きますか",  # an illness's aftermath, not the treatment's
         "円をドルに換算するといくら？",
         "しわくちゃの千円札って使える？",
+        "週末の旅行のプランを一緒に考えて",  # 一緒に is no medicine taken together
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

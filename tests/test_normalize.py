@@ -163,3 +163,10 @@ def test_listed_words_typed_in_hiragana_inside_a_long_run_are_found(answerer) ->
     # A reading that runs across two words is no word: ききたい・しつもん holds たいしつ (体質).
     assert "あれるぎー" not in concepts("ちょっとききたいしつもんがあるんですが")
     assert "効果" not in concepts("けっこうかかりますか")  # けっこう・かかる holds こうか
+
+
+def test_another_topic_typed_in_hiragana_is_no_letters_inside_other_words(answerer) -> None:
+    other = answerer.normaliser.normalise
+    assert other("つわりが落ち着いたところなんですが、施術はできますか").other_topics == ()  # ところ・なんです, no コロナ
+    assert "ボトックス" in other("ぼとっくすうちたい").other_topics
+    assert "ハイフ" in other("はいふってたるみにこうかありますか").other_topics
