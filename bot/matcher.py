@@ -40,7 +40,7 @@ _TARGET_AFTER = r"(?:(?:に|には|にも)(?:効果|効|治|なお|よくな|良
 # FAQ words that name a property of something (its origin, price, ingredients): in
 # 肉じゃがの作り方 or 日経平均はいくら they belong to a thing the FAQ does not cover.
 _ATTRIBUTES = frozenset(
-    fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "メニュー", "申し込み", "しみ", "しわ", "くすみ", "ざらつき")
+    fold_kana(w) for w in ("由来", "料金", "成分", "副作用", "効果", "働き", "違い", "施術時間", "何回", "予約", "メニュー", "妊娠", "申し込み", "しみ", "しわ", "くすみ", "ざらつき")
 )
 _TARGET_AFTER_MEANS = (
     r"(?:に|には|にも|は|が|も|って)(?:効果|効|治|なお|よくな|良くな|改善|回復|使え|つかえ|使用|軽く|かるく|楽に|らくに|消え|なくな)"

@@ -418,6 +418,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("来院する日を決めたいです", "booking"),
         ("頬がたれてきてフェイスラインがぼやけてきた。引き上げ効果ある？", "supernatant-effects"),
         ("つわりが落ち着いたところなんですが、この時期に肌の施術はできますか", "pregnancy"),
+        ("赤ちゃんを授かりたいと思ってる時期でもやっていいの？", "pregnancy"),
+        ("頬を触るとサンドペーパーみたい", "dullness-texture"),
+        ("やってマイナスになることってある？", "side-effects"),
+        ("母と二人で予約したいんですがどうすればいいですか", "booking"),  # not a table for two
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -442,6 +446,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "円をドルに換算するといくら？",
         "しわくちゃの千円札って使える？",
         "週末の旅行のプランを一緒に考えて",  # 一緒に is no medicine taken together
+        "今夜7時に4名で予約できますか？焼肉食べたいです",
+        "牛の妊娠期間ってどれくらい？",  # a cow's pregnancy
+        "美容内服薬の処方はしてますか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
