@@ -9,7 +9,7 @@ from typing import Any
 
 from . import messages
 from .faq import Entry, Knowledge, load_knowledge, phrasing_conflicts
-from .matcher import Candidate, FaqIndex, Match, Scored, decide
+from .matcher import ASPECTS, Candidate, FaqIndex, Match, Scored, decide
 from .normalize import Normalised, Normaliser, clean, fold_kana
 from .smalltalk import smalltalk_kind, strip_smalltalk
 from .urgent import is_urgent
@@ -25,7 +25,7 @@ _KATAKANA_WORD = re.compile(r"[ァ-ヴー]{4,}")
 _SENTENCE = re.compile(r"(?<=[。!?！？\n])|(?<=[.…])(?=\S)")
 _ASKING = re.compile(
     r"(?:\?|か$|かな|の$|ますか|ですか|でしょうか|ませんか|ください|くれ|ほしい|知りたい|しりたい|聞きたい|教えて|おしえて|"
-    r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ)"  # 何かしてやりたい does not ask
+    r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ|(?<!よろしく)お願い|(?<!よろしく)おねがい)"  # 何かしてやりたい does not ask
 )
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 # How many sessions until a given result (肝斑は何回で治る, 消すには何回通えば) is a figure the
@@ -69,6 +69,19 @@ class Answer:
 
 _POINTS_BACK = re.compile(r"(?:それ|あれ|これ|その|あの)")
 _MET_AS_A_WORD = re.compile(r"(?:言葉|ことば|名前|単語|用語|文字)(?:が|を|に|も)")
+
+
+# What is asked of any concern, leaving the concern itself to the context: 安全ですか?,
+# 先生に相談できますか?, 何回受ければ変わりますか? after the concern was told.
+_ABOUT_ANY_TOPIC = frozenset(fold_kana(w) for w in ("リスク", "副作用", "カウンセリング", "何回", "施術時間", "医師", "両方"))
+# A patient's condition (pregnant, breastfeeding, on medication, allergic): told as context,
+# it stays what the answer is about.
+_CONDITIONS = frozenset("w:" + fold_kana(w) for w in ("妊娠", "授乳", "妊活", "薬", "服用", "併用", "アレルギー"))
+
+
+def _asks(sentence: str) -> bool:
+    """The sentence asks something (clean() drops the question mark, so it is looked for first)."""
+    return "?" in sentence or "？" in sentence or _ASKING.search(fold_kana(clean(sentence))) is not None
 
 
 def _last_clause(sentence: str) -> str:
@@ -160,7 +173,7 @@ class Answerer:
         sentences = [s for s in _SENTENCE.split(text) if s.strip()]
         if len(sentences) < 2 and _last_clause(text) == text:
             return whole
-        asking = [s for s in sentences if _ASKING.search(fold_kana(clean(s)))]
+        asking = [s for s in sentences if _asks(s)]
         # "What is X?" asks for a definition whatever the context says (友達が受けて
         # きれいになった。そもそもエクソソームって何?): that sentence decides.
         # (…詳しくないのですが、そもそもエクソソームって何ですか? — the clause after the
@@ -179,8 +192,13 @@ class Answerer:
                 if result[0].band == "answer":
                     return result
         if whole[0].band == "answer":
-            return whole
-        for sentence in reversed(asking):
+            # 最近シミが気になっていて。ニキビにも効く? — the question names its own topic, and
+            # the concern told as context does not answer it.
+            own = self._own_question(text, asking[-1], whole) if asking else None
+            return own or whole
+        # Only a sentence that asks in words confirms: a bare ？ often ends a remark
+        # (…培養するときに出るってこと？ after the question itself).
+        for sentence in reversed([s for s in asking if _ASKING.search(fold_kana(clean(s)))]):
             result = self.match(sentence)
             if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
                 return result
@@ -233,6 +251,36 @@ class Answerer:
             if clause.lstrip().startswith("そもそも"):
                 return clause
         return sentence if self._asks_definition(sentence) else None
+
+    def _own_question(self, text: str, question: str, whole: tuple[Match, Normalised]) -> tuple[Match, Normalised] | None:
+        """The last question, answered on its own, when the context around it took the answer.
+
+        最近シミが気になっていて。ニキビにも効く? — ニキビ is asked, シミ is context: the
+        whole message's entry (シミ) has no word for what the question names. Not when the
+        question leaves its topic to the context (…妊娠中です。安全ですか? — 安全 is also the
+        pregnancy entry's word), nor when the context adds no FAQ word (40代です。…).
+        """
+        if question.strip() == text.strip():
+            return None
+        own = self.match(question)
+        if own[0].band != "answer" or own[0].best.id == whole[0].best.id:
+            return None
+        asked = self._topic_words(own[1])
+        context = self._topic_words(whole[1]) - asked
+        if not asked or not context or asked & self.index.entry_words(whole[0].best.id):
+            return None
+        if context & _CONDITIONS:
+            return None  # 妊娠中です。シミにも効く? — a condition told first decides what is safe to say
+        return own
+
+    def _topic_words(self, normalised: Normalised) -> set[str]:
+        """FAQ words that say what is asked about (ニキビ, 予約, 妊娠), as `w:` features: not the
+        treatment's name nor what is asked of it (効果, 違い, とは)."""
+        return {
+            "w:" + w.base
+            for w in normalised.words
+            if w.concept and w.base not in self.index.anchors and "w:" + w.base not in ASPECTS and w.base not in _ABOUT_ANY_TOPIC
+        }
 
     def _names_anchor(self, text: str) -> bool:
         return any(w.base in self.index.anchors for w in self.normaliser.normalise(text).words)

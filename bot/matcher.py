@@ -29,7 +29,7 @@ from .settings import Thresholds
 # in 成分は何ですか the topic is 成分, not "what is".
 INTENT_WEIGHTS = {"とは": 0.5}
 # What a question asks about a thing, as opposed to the thing (a concern, a condition).
-_ASPECTS = frozenset("w:" + fold_kana(w) for w in ("とは", "違い", "効果", "働き", "由来", "成分"))
+ASPECTS = frozenset("w:" + fold_kana(w) for w in ("とは", "違い", "効果", "働き", "由来", "成分"))
 # A noun right before one of these names a treatment or product (美白注射, 鍼治療).
 _TREATMENT_AFTER = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|薬|剤|さぷり|くりーむ|まっさーじ|れーざー)"
 # A noun right before one of these is what the patient wants treated or used on (がんに効く,
@@ -227,6 +227,10 @@ class FaqIndex:
         self._doc_entry = np.array([d.entry for d in docs], dtype=np.int32)
         self._entries_with_docs, self._entry_starts = np.unique(self._doc_entry, return_index=True)
 
+    def entry_words(self, entry_id: str) -> frozenset[str]:
+        """The FAQ words (synonym groups, base forms) an entry's phrasings use, as `w:` features."""
+        return self._entry_features[self.entry_ids.index(entry_id)]
+
     def __len__(self) -> int:
         return len(self._docs)
 
@@ -274,9 +278,9 @@ class FaqIndex:
             two_topics = bool(first - second) and bool(second - first)
             # Only a concern or a condition (ざらつき, ニキビ, 妊娠) settles it; what is asked
             # about it (効果, 違い, 由来) also describes the thing (細胞から出る小さい袋).
-            if (first - second) - _ASPECTS and not second - first:
+            if (first - second) - ASPECTS and not second - first:
                 decided = 1
-            elif (second - first) - _ASPECTS and not first - second:
+            elif (second - first) - ASPECTS and not first - second:
                 decided = 2
         return Scored(
             candidates, backed, anchored, self.unknown_names(query), targets, len(unknown), owners, len(foreign), concepts,

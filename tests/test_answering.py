@@ -478,3 +478,18 @@ def test_a_plain_question_about_how_often_is_the_menus(answerer: Answerer) -> No
     # Only a number of sessions tied to a result (何回で治る) goes to the counselling.
     for question in ("何回くらい通えばいいですか", "エクソソーム治療は何回くらい通えばいいですか"):
         assert answerer.answer(question).entry_id == "treatment-menu", question
+
+
+def test_a_question_that_names_its_own_topic_is_not_answered_from_the_context(answerer: Answerer) -> None:
+    # The concern told first is context; the question names what it asks about.
+    assert answerer.answer("最近シミが気になっていて。ニキビにも効きますか？").entry_id == "acne"
+    assert answerer.answer("最近シミが気になっていて。予約お願いします").entry_id == "booking"
+    assert answerer.answer("最近シミが気になっていて。エクソーソムってなんのこと？").entry_id == "exosome-what"
+    # A question that leaves its topic to the context is about the context.
+    assert answerer.answer("最近シミが気になっていて。エクソソームで改善しますか？").entry_id == "spots-wrinkles"
+    # 相談できますか asks of any concern: the allergy told first stays the topic.
+    allergy = "アトピーで肌が敏感です。注射でアレルギーが出ないか心配しています。事前に先生に相談できますか。"
+    assert answerer.answer(allergy).entry_id == "allergy"
+    # A condition told first (pregnant) decides what is safe to say, whatever concern follows.
+    pregnant = "今妊娠5ヶ月です。肌荒れがひどくてエクソソームが気になってるんですが、受けても大丈夫でしょうか"
+    assert answerer.answer(pregnant).entry_id == "pregnancy"
