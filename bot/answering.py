@@ -25,7 +25,7 @@ _KATAKANA_WORD = re.compile(r"[ァ-ヴー]{4,}")
 _SENTENCE = re.compile(r"(?<=[。!?！？\n])|(?<=[.…])(?=\S)")
 _ASKING = re.compile(
     r"(?:\?|か$|かな|の$|ますか|ですか|でしょうか|ませんか|ください|くれ|ほしい|知りたい|しりたい|聞きたい|教えて|おしえて|"
-    r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ|(?<!よろしく)お願い|(?<!よろしく)おねがい)"  # 何かしてやりたい does not ask
+    r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ|(?<!よろしく)お願い|(?<!よろしく)おねがい|たい$|たいです)"  # 何かしてやりたい does not ask
 )
 _OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
 # How many sessions until a given result (肝斑は何回で治る, 消すには何回通えば) is a figure the
@@ -77,6 +77,9 @@ _ABOUT_ANY_TOPIC = frozenset(fold_kana(w) for w in ("リスク", "副作用", "�
 # A patient's condition (pregnant, breastfeeding, on medication, allergic): told as context,
 # it stays what the answer is about.
 _CONDITIONS = frozenset("w:" + fold_kana(w) for w in ("妊娠", "授乳", "妊活", "薬", "服用", "併用", "アレルギー"))
+
+
+_ABOUT_THE_TREATMENT = ASPECTS - {"w:" + fold_kana("効果")}
 
 
 def _asks(sentence: str) -> bool:
@@ -266,6 +269,11 @@ class Answerer:
         if own[0].band != "answer" or own[0].best.id == whole[0].best.id:
             return None
         asked = self._topic_words(own[1])
+        # (As typed: match() reads a bare name, エクソソームで良くなる?, as "what is it".)
+        if not asked and any("w:" + w.base in _ABOUT_THE_TREATMENT for w in self.normaliser.normalise(question).words):
+            # 上清液って何からできてるの? asks about the treatment it names (what it is, does,
+            # holds, comes from); エクソソームで良くなりますか? asks what it does for the concern.
+            asked = {"w:" + w.base for w in own[1].words if w.base in self.index.anchors}
         context = self._topic_words(whole[1]) - asked
         if not asked or not context or asked & self.index.entry_words(whole[0].best.id):
             return None

@@ -493,3 +493,13 @@ def test_a_question_that_names_its_own_topic_is_not_answered_from_the_context(an
     # A condition told first (pregnant) decides what is safe to say, whatever concern follows.
     pregnant = "今妊娠5ヶ月です。肌荒れがひどくてエクソソームが気になってるんですが、受けても大丈夫でしょうか"
     assert answerer.answer(pregnant).entry_id == "pregnancy"
+
+
+def test_a_question_about_the_treatment_it_names_is_not_answered_from_the_context(answerer: Answerer) -> None:
+    # What the named treatment is, holds or comes from is asked of it, not of the concern.
+    assert answerer.answer("最近シミが気になっていて。予約したい").entry_id == "booking"
+    assert answerer.answer("最近シミが気になっていて。上清液の成分と効果をまとめて教えて").entry_id == "supernatant-ingredients"
+    wish = "来月友達の結婚式があります。ただ、式の直前に何かトラブルがあったら困ります。エクソソームの注意点や起こりうるリスクを事前に知っておきたいです。"
+    assert answerer.answer(wish).entry_id == "side-effects"  # …知っておきたいです asks
+    # エクソソームで良くなりますか? asks what it does for the concern told before.
+    assert answerer.answer("大人ニキビに悩んでいます。エクソソームで良くなりますか？").entry_id == "acne"
