@@ -49,7 +49,12 @@ def _quoted(text: str) -> str:
 
 def log_fields(logger: logging.Logger, what: str, *, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
-        logger.log(level, format_fields(what, **fields))
+        # What `logger.log` does, minus its walk up the stack for the caller's frame: that walk
+        # stopped here for every record, so each one names this function as its source anyway.
+        logger.handle(logger.makeRecord(logger.name, level, _SOURCE, _LINE, format_fields(what, **fields), (), None, "log_fields"))
+
+
+_SOURCE, _LINE = log_fields.__code__.co_filename, log_fields.__code__.co_firstlineno
 
 
 class LineFormatter(logging.Formatter):
