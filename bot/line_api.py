@@ -1,10 +1,11 @@
-"""Sending to LINE: reply and push through linebot.v3's `ApiClient`, with explicit timeouts.
+"""Sending to LINE: reply and push as JSON over linebot.v3's connection pool, with explicit timeouts.
 
-The message dicts the bot composes go to the SDK's `call_api` as they are, with the SDK's
-configuration, auth, urllib3 pool and error types: building the SDK's pydantic request models
-from them and back cost more CPU than answering the question. Their shape is checked against
-those models in the tests instead (tests/test_message_shapes.py); a malformed message would get
-LINE's 400 (`bad-request`).
+The message dicts the bot composes are encoded once (`json.dumps`) and posted on the urllib3
+pool of the SDK's `ApiClient`, with the SDK's configuration, auth and user-agent headers:
+building the SDK's pydantic request models from them and back cost more CPU than answering the
+question, and even `ApiClient.call_api` walks the finished dicts again and wraps each response
+twice. Their shape is checked against the SDK's models in the tests instead
+(tests/test_message_shapes.py); a malformed message would get LINE's 400 (`bad-request`).
 
 Failures come back as a `SendResult` (never an exception) classified for the caller, and are
 logged with the event id and LINE's `x-line-request-id` (never the messages themselves).
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import urllib3
-from linebot.v3.messaging import ApiClient, ApiException, Configuration
+from linebot.v3.messaging import ApiClient, Configuration
 
 from .logs import log_fields
 
@@ -80,7 +81,12 @@ class LineApi:
         # new connection for each extra thread's call and throws it away afterwards.
         configuration.connection_pool_maxsize = pool_size
         self._client = ApiClient(configuration)
-        self._timeout = (connect_timeout, timeout)
+        # The headers `call_api` would send: ours, then the client's (Authorization, User-Agent).
+        self._headers = {**_JSON, **self._client.default_headers}
+        self._timeout = urllib3.Timeout(connect=connect_timeout, read=timeout)
+        # The pool for LINE's host, looked up once instead of per call.
+        self.pool = self._client.rest_client.pool_manager.connection_from_url(endpoint)
+        self._base_path = urllib3.util.parse_url(endpoint).path or ""
         self.push_attempts = push_attempts
         self.push_backoff = push_backoff
         self._sleep = sleep
@@ -111,11 +117,12 @@ class LineApi:
         self._client.close()
         self._client.rest_client.pool_manager.clear()
 
-    def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-        """What the SDK's generated `*_with_http_info` methods do, minus the request and response models."""
-        return self._client.call_api(
-            path, "POST", header_params={**_JSON, **(headers or {})}, body=body, response_types_map={},
-            auth_settings=["Bearer"], _return_http_data_only=False, _request_timeout=self._timeout,
+    def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
+        """POST `body` as JSON; a `TypeError`/`ValueError` when it holds something JSON cannot carry."""
+        data = json.dumps(body).encode()  # what the SDK sends: ASCII JSON
+        return self.pool.urlopen(
+            "POST", self._base_path + path, body=data, headers={**self._headers, **headers} if headers else self._headers,
+            timeout=self._timeout, retries=False, redirect=False, preload_content=True,
         )
 
     def _call(self, call: str, event_id: str | None, send: Callable[[], Any], attempt: int = 1) -> SendResult:
@@ -125,11 +132,11 @@ class LineApi:
         line_message = ""
         try:
             response = send()
-            return SendResult(True, response.status_code, None, _header(response.headers, "x-line-request-id"), ms=_ms(started))
-        except ApiException as exc:
-            status = exc.status or None
-            request_id = _header(exc.headers, "x-line-request-id")
-            line_message = _line_message(exc.body)
+            status = response.status
+            request_id = _header(response.headers, "x-line-request-id")
+            if 200 <= status <= 299:
+                return SendResult(True, status, None, request_id, ms=_ms(started))
+            line_message = _line_message(response.data)
             error = classify(status, line_message) if status != 409 else "conflict"
         except urllib3.exceptions.NewConnectionError:  # a ConnectTimeoutError subclass, but refused
             error = "network"
@@ -138,7 +145,7 @@ class LineApi:
         except (urllib3.exceptions.HTTPError, OSError):
             error = "network"
         except (TypeError, ValueError, AttributeError):
-            error = "invalid-message"  # a value the SDK cannot serialise to JSON: nothing was sent
+            error = "invalid-message"  # a value JSON cannot carry: nothing was sent
         result = SendResult(False, status, error, request_id, ms=_ms(started))
         log_fields(
             log, "line_api_failed", call=call, event_id=event_id, attempt=attempt, status=status, error=error,

@@ -166,5 +166,8 @@ def _dict(raw: dict, key: str) -> dict:
 
 def _text(raw: dict, key: str) -> str | None:
     value = raw.get(key)
-    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    # Ids, tokens and types are ASCII, which holds no surrogate: only other text needs the scan.
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
 

@@ -16,30 +16,45 @@ LINE_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s pid=%(process)d %
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # What gunicorn writes per request: no query string, no headers, no body.
 ACCESS_FORMAT = "access method=%(m)s path=%(U)s status=%(s)s bytes=%(B)s ms=%(M)s"
-_BARE = re.compile(r"^[\w.:/@+-]+$")
+_BARE = re.compile(r"[\w.:/@+-]+")  # used with fullmatch: a final newline is quoted too
 
 
 def format_fields(what: str, **fields: Any) -> str:
     """`what key=value ...` on one line; values with spaces or quotes are JSON-style quoted."""
     parts = [what]
     for key, value in fields.items():
-        if value is None:
+        kind = type(value)
+        # Exact str and int first: nearly every field, and an int's digits never need quoting.
+        if kind is str:
+            text = value if _BARE.fullmatch(value) else _quoted(value)
+        elif kind is int:
+            text = str(value)
+        elif value is None:
             continue
-        if isinstance(value, bool):
+        elif isinstance(value, bool):
             text = "true" if value else "false"
         elif isinstance(value, float):
             text = f"{value:g}"
         else:
             text = str(value)
-        if not _BARE.match(text):
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+            if not _BARE.fullmatch(text):
+                text = _quoted(text)
         parts.append(f"{key}={text}")
     return " ".join(parts)
 
 
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
 def log_fields(logger: logging.Logger, what: str, *, level: int = logging.INFO, **fields: Any) -> None:
     if logger.isEnabledFor(level):
-        logger.log(level, format_fields(what, **fields))
+        # What `logger.log` does, minus its walk up the stack for the caller's frame: that walk
+        # stopped here for every record, so each one names this function as its source anyway.
+        logger.handle(logger.makeRecord(logger.name, level, _SOURCE, _LINE, format_fields(what, **fields), (), None, "log_fields"))
+
+
+_SOURCE, _LINE = log_fields.__code__.co_filename, log_fields.__code__.co_firstlineno
 
 
 class LineFormatter(logging.Formatter):

@@ -85,3 +85,34 @@ def test_a_failing_job_does_not_stop_the_worker(caplog: pytest.LogCaptureFixture
 def test_sizes_must_be_positive(workers: int, capacity: int) -> None:
     with pytest.raises(ValueError):
         Dispatcher(workers=workers, capacity=capacity)
+
+
+def test_threads_start_only_as_jobs_need_them_and_never_past_workers() -> None:
+    release = threading.Event()
+    dispatcher = Dispatcher(workers=3, capacity=10, name="few")
+    assert dispatcher.submit([release.wait])
+    assert len([t for t in threading.enumerate() if t.name.startswith("few_")]) == 1
+    assert dispatcher.submit([release.wait] * 5)
+    assert len([t for t in threading.enumerate() if t.name.startswith("few_")]) == 3
+    release.set()
+    assert dispatcher.drain(2)
+    assert not [t for t in threading.enumerate() if t.name.startswith("few_")]
+
+
+def test_a_process_that_exits_without_draining_still_runs_the_queued_jobs(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "import time\n"
+        "from bot.dispatcher import Dispatcher\n"
+        "d = Dispatcher(workers=1, capacity=10)\n"
+        "d.submit([lambda i=i: (time.sleep(0.05), print('ran', i, flush=True)) for i in range(3)])\n"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run([sys.executable, str(script)], cwd=root, env={**os.environ, "PYTHONPATH": root},
+                          capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0 and done.stdout.split("\n")[:3] == ["ran 0", "ran 1", "ran 2"]

@@ -154,11 +154,11 @@ def test_push_is_not_retried_on_client_errors(api: LineApi, fake_line: FakeLine,
 def test_every_call_has_a_timeout(monkeypatch: pytest.MonkeyPatch, api: LineApi) -> None:
     seen = []
 
-    def request(*args, **kwargs):
+    def urlopen(*args, **kwargs):
         seen.append(kwargs.get("timeout"))
         raise OSError()
 
-    monkeypatch.setattr(api._client.rest_client.pool_manager, "request", request)
+    monkeypatch.setattr(api.pool, "urlopen", urlopen)
     api.reply("rt", MESSAGES, event_id="E")
     api.push("U1", MESSAGES, event_id="E")
     assert len(seen) == 1 + api.push_attempts

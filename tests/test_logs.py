@@ -17,6 +17,17 @@ def test_values_with_spaces_quotes_or_newlines_stay_on_one_line() -> None:
     assert "\n" not in line
 
 
+def test_a_value_ending_in_a_newline_is_quoted_too() -> None:
+    assert format_fields("x", error="broken\n", empty="") == 'x error="broken\\n" empty=""'
+
+
+def test_every_kind_of_value_is_written_as_before() -> None:
+    import numpy as np
+
+    line = format_fields("x", n=-3, big=np.float64(1234567.0), flag=False, words=("a", 1), tag=b"ok")
+    assert line == "x n=-3 big=1.23457e+06 flag=false words=\"('a', 1)\" tag=\"b'ok'\""
+
+
 def test_log_fields_respects_levels(caplog) -> None:
     logger = logging.getLogger("bot.test")
     with caplog.at_level(logging.WARNING, logger="bot.test"):
