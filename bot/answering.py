@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +74,9 @@ _MET_AS_A_WORD = re.compile(r"(?:言葉|ことば|名前|単語|用語|文字)(?
 # What is asked of any concern, leaving the concern itself to the context: 安全ですか?,
 # 先生に相談できますか?, 何回受ければ変わりますか? after the concern was told.
 _ABOUT_ANY_TOPIC = frozenset(fold_kana(w) for w in ("リスク", "副作用", "カウンセリング", "何回", "施術時間", "医師", "両方"))
-# A patient's condition (pregnant, breastfeeding, on medication, allergic): told as context,
+# A patient's condition (pregnant, breastfeeding, on medication): told as context,
 # it stays what the answer is about.
-_CONDITIONS = frozenset("w:" + fold_kana(w) for w in ("妊娠", "授乳", "妊活", "薬", "服用", "併用", "アレルギー"))
+_CONDITIONS = frozenset("w:" + fold_kana(w) for w in ("妊娠", "授乳", "妊活", "薬", "服用", "併用"))
 
 
 _ABOUT_THE_TREATMENT = ASPECTS - {"w:" + fold_kana("効果")}
@@ -131,6 +131,7 @@ class Answerer:
         if small:
             return Answer(question, "smalltalk", None, 0.0, (), messages.smalltalk_messages(small, self.settings, self._entries(POPULAR)))
         match, normalised = self._match_message(strip_smalltalk(question)[:MAX_MATCH_CHARS])
+        match = self._condition_first(match, normalised)
         best = match.best
         score = best.score if best else 0.0
         if match.band == "answer":
@@ -185,10 +186,11 @@ class Answerer:
         if defining is not None:
             result = self.match(defining)
             # 雑誌でエクソソームという言葉を見ました。どういうものですか? — the name is in
-            # the context, the question asks what it is.
+            # the context, the question asks what it is. (それって何物? with no name anywhere
+            # is answered by nothing.)
             named = {w.surface for w in whole[1].words if w.base in self.index.anchors}
             unnamed = not any(w.base in self.index.anchors for w in result[1].words)
-            if result[0].band == "answer" and not (unnamed and len(named) == 1):
+            if result[0].band == "answer" and not unnamed:
                 return result
             if len(named) == 1 and unnamed:
                 result = self.match(named.pop() + DEFINITION)
@@ -280,6 +282,19 @@ class Answerer:
         if context & _CONDITIONS:
             return None  # 妊娠中です。シミにも効く? — a condition told first decides what is safe to say
         return own
+
+    def _condition_first(self, match: Match, normalised: Normalised) -> Match:
+        """Of two entries answered together, the one about the patient's condition comes first.
+
+        妊娠中です。肌をきれいにしたくて…大丈夫? gets the pregnancy answer before the beauty one.
+        """
+        if not match.both:
+            return match
+        conditions = {"w:" + w.base for w in normalised.words} & _CONDITIONS
+        first, second = (self.index.entry_words(c.id) & conditions for c in match.candidates[:2])
+        if second and not first:
+            return replace(match, candidates=(match.candidates[1], match.candidates[0], *match.candidates[2:]))
+        return match
 
     def _topic_words(self, normalised: Normalised) -> set[str]:
         """FAQ words that say what is asked about (ニキビ, 予約, 妊娠), as `w:` features: not the

@@ -256,9 +256,11 @@ class FaqIndex:
         )
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
         owners = 0
-        for word, following in zip(query.words, query.words[1:]):
-            # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else.
-            if word in foreign and following.base in _ATTRIBUTES and re.search(
+        for i, word in enumerate(query.words):
+            # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else
+            # (肉じゃがの美味しい作り方: the next noun, past an adjective).
+            following = next((w for w in query.words[i + 1 :] if w.noun or w.concept), None)
+            if following is not None and word in foreign and following.base in _ATTRIBUTES and re.search(
                 # (焼肉屋の予約: a shop's suffix may follow the owner.)
                 re.escape(fold_kana(word.surface)) + r"(?:屋|店|さん)?(?:(?:の|は|って)[^、]{0,4}?)?" + re.escape(fold_kana(following.surface)),
                 query.surface,

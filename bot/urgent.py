@@ -8,12 +8,15 @@ milder ones count when the sentence reports them as happening.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import unicodedata
 
 import jaconv
+from sudachipy import SplitMode
 
-from .normalize import fold_kana
+from .normalize import fold_kana, sudachi_dictionary
 
 # A cry for help, but not 修復を助けて (the verb).
 _CRY_FOR_HELP = r"(?<![をがの])(?:助けて|たすけて)"
@@ -216,7 +219,50 @@ def _with_romaji_read(text: str) -> str:
 
 
 def is_urgent(text: str) -> bool:
-    """True when the message describes a reaction that is happening."""
+    """True when the message describes a reaction that is happening.
+
+    A symptom typed with the wrong kanji of the same sound (発心 for 発疹) is read as the symptom."""
+    if _reports_a_reaction(text):
+        return True
+    heard = _symptoms_by_sound(text)
+    return heard is not None and _reports_a_reaction(heard)
+
+
+# Symptom words that a phone's kana-to-kanji conversion can turn into another word of the same
+# sound (発疹 → 発心): a word read exactly like one of them is taken for it. Not 腫れ
+# nor 動悸 nor 膿 and 化膿, whose sounds are everyday words (晴れ, 同期, 脳, 可能).
+_SYMPTOMS_BY_SOUND = (
+    "発疹", "湿疹", "蕁麻疹", "痙攣", "失神", "嘔吐", "吐き気", "痺れ", "激痛", "高熱", "発熱",
+    "悪寒", "眩暈", "内出血", "出血", "呼吸", "窒息", "意識", "朦朧", "息苦しい", "動けない",
+)
+
+
+def _symptoms_by_sound(text: str) -> str | None:
+    """The text with words that sound like a symptom written as that symptom; None if none does."""
+    if not _KANJI.search(text):
+        return None
+    sounds = _sounds()
+    out = []
+    heard = False
+    text = _LONE_SURROGATE.sub(" ", unicodedata.normalize("NFKC", text))[:MAX_READ]  # SudachiPy cannot encode them
+    for morpheme in _tokenizer().tokenize(text):
+        surface = morpheme.surface()
+        symptom = sounds.get(fold_kana(morpheme.reading_form())) if _KANJI.search(surface) else None
+        heard = heard or (symptom is not None and symptom != surface)
+        out.append(symptom or surface)
+    return "".join(out) if heard else None
+
+
+@functools.cache
+def _sounds() -> dict[str, str]:
+    tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
+    sounds: dict[str, str] = {}
+    for word in _SYMPTOMS_BY_SOUND:  # 湿疹 before 失神: しっしん typed wrong is taken for the milder one
+        sounds.setdefault("".join(fold_kana(m.reading_form()) for m in tokenizer.tokenize(word)), word)
+    return sounds
+
+
+def _reports_a_reaction(text: str) -> bool:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _with_romaji_read(text)
     if _SHORT_DISTRESS.fullmatch(fold_kana(_NOT_WORDS.sub("", text))):
@@ -262,3 +308,16 @@ def is_urgent(text: str) -> bool:
         if now or not asking:
             return True
     return False
+
+
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_READ = 2000  # characters read by sound; the guard reads the whole message as typed
+_local = threading.local()
+
+
+def _tokenizer():
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
+    return tokenizer

@@ -422,6 +422,7 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("頬を触るとサンドペーパーみたい", "dullness-texture"),
         ("やってマイナスになることってある？", "side-effects"),
         ("母と二人で予約したいんですがどうすればいいですか", "booking"),  # not a table for two
+        ("荒れ肌にエクソソームは効果ある？", "acne"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -449,6 +450,10 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "今夜7時に4名で予約できますか？焼肉食べたいです",
         "牛の妊娠期間ってどれくらい？",  # a cow's pregnancy
         "美容内服薬の処方はしてますか",
+        "肉じゃがの美味しい作り方教えて",  # the recipe's 作り方, past an adjective
+        "牛乳を温めたときの上澄みの膜って何？",
+        "上清液は国内で製造されたものですか？",  # a fact the article does not give
+        "膜で包まれた極小の袋の中身ってRNAとか？それって何物？",  # それ points at nothing named
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
@@ -503,3 +508,9 @@ def test_a_question_about_the_treatment_it_names_is_not_answered_from_the_contex
     assert answerer.answer(wish).entry_id == "side-effects"  # …知っておきたいです asks
     # エクソソームで良くなりますか? asks what it does for the concern told before.
     assert answerer.answer("大人ニキビに悩んでいます。エクソソームで良くなりますか？").entry_id == "acne"
+
+
+def test_of_two_answers_the_patients_condition_comes_first(answerer: Answerer) -> None:
+    result = answerer.answer("今妊娠5ヶ月です。産前に肌をきれいにしたくてエクソソームが気になっています。受けても大丈夫でしょうか？")
+    assert result.kind == "answer" and result.entry_id == "pregnancy"
+    assert len(result.messages) == 2  # the beauty answer follows

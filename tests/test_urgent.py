@@ -86,6 +86,7 @@ URGENT = [
     "けつあつけいではかったらうえが80もない、ふらつきがひどい",
     "しじゅつごずっとむかむかしてなんもたべられず、いまもはきそうです",  # むかむかして holds no むかし
     "注射の跡から血が止まらん",  # negation in ん, as in western Japan
+    "体じゅうに発心がでて止まらない",  # 発疹 converted to the wrong kanji of the same sound
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -149,6 +150,9 @@ NOT_URGENT = [
     "びいしきがたかいともだちにすすめられました",  # 美意識 is no consciousness
     "顔がたれてきてフェイスラインがぼやけてきました",  # a blurred face line, not blurred sight
     "施術後に息苦しくなるようなことって起こりえますか？",
+    "アトピーの湿疹がひどいんですが皮膚科の薬は何がいいですか",  # しっしん is 湿疹 here, not 失神
+    "今日は晴れてて気持ちいいですね",  # 晴れ sounds like 腫れ, and is the weather
+    "数学の宿題で二次方程式がわかりません",
     # Long-standing acne described as swollen is the acne itself.
     "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
 ]
