@@ -295,6 +295,9 @@ class Normaliser:
         text = clean(_SPACE_IN_HIRAGANA.sub("", text))[:MAX_CHARS]
         text = self._romaji_to_kana(text)
         text = self._correct_katakana(text)
+        # Kana as typed, before listed words in it are spelled in kanji: other topics typed in
+        # kana (しんかんせん, いりょうだつもう) are found in it by their reading.
+        typed_in_kana = "|".join(_KANA_RUN.findall(fold_kana(text)))
         text = self._kana_words(text)
         other_topics = self.synonyms.other_topics_in(text, mid_word=self._mid_word)
         surface_parts: list[str] = []
@@ -336,7 +339,6 @@ class Normaliser:
         # Found by reading only when typed in kana or romaji and not written out (a written one
         # may be mere context): the reading of kanji would find せいけい in 再生系 (さいせいけい).
         written = fold_kana(text)
-        typed_in_kana = "".join("|" if _HAS_KANJI.search(s) else r for s, r in zip(surface_parts, reading_parts))
         spoken = tuple(
             t for r, t in self._other_readings.items() if r in typed_in_kana and fold_kana(clean(t)) not in written
         )
@@ -493,6 +495,7 @@ class Normaliser:
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u309fー]{3,}")
+_KANA_RUN = re.compile(r"[\u3041-\u309fー]+")  # in kana-folded text: hiragana and katakana alike
 # Kana that stand between words in a hiragana run: particles, and the て of って.
 _WORD_END = "がをにはでともやへかしなよねての"
 _ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}

@@ -170,3 +170,10 @@ def test_another_topic_typed_in_hiragana_is_no_letters_inside_other_words(answer
     assert other("つわりが落ち着いたところなんですが、施術はできますか").other_topics == ()  # ところ・なんです, no コロナ
     assert "ボトックス" in other("ぼとっくすうちたい").other_topics
     assert "ハイフ" in other("はいふってたるみにこうかありますか").other_topics
+
+
+def test_another_topic_typed_in_kana_is_found_even_where_listed_words_are_spelled_in_kanji(answerer) -> None:
+    # しんかんせん holds かんせん (感染), which is spelled 感染 for matching; the reading of the
+    # message as typed still finds 新幹線.
+    assert "新幹線" in answerer.normaliser.normalise("しんかんせんのよやくってどうやるの?").other_topics
+    assert answerer.answer("しんかんせんのよやくってどうやるの?").kind != "answer"
