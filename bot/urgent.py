@@ -139,7 +139,7 @@ _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 # reaction to the treatment: it keeps a milder symptom word from counting.
 # Something heard about someone else, in the past (腫れたって言ってた, らしい).
 _HEARSAY = re.compile(
-    fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|らしい|らしく")
+    fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|らしい|らしく|という人|っていう人|って人|口コミ|くちこみ|見かけ|みかけ")
 )
 # "If it happens…" and "last time… will it happen again?" are questions, whatever verb forms they use.
 _IF = re.compile(
@@ -163,13 +163,14 @@ _ASKED_IN_GENERAL = re.compile(
 _REPORTED_IN_GENERAL = re.compile(
     fold_kana(r"報告され|報告があ|報告はあ|ほうこくされ|ほうこくがあ|ほうこくはあ|例はあ|例があ|ような副作用|ようなふくさよう|ことってあ|ことはありますか|なんてこと|なんてない|なんてありません")
 )
-_EARLIER = re.compile(fold_kana(r"去年|きょねん|昨年|さくねん|前回|ぜんかい|以前|いぜん|ヶ月前|か月前|年前|ねんまえ|昔|むかし(?!て)|その時は|そのときは|あの時は|あのときは"))
+_EARLIER = re.compile(fold_kana(r"去年|きょねん|昨年|さくねん|前回|ぜんかい|以前|いぜん|(?<![日分間週])前に|ヶ月前|か月前|年前|ねんまえ|昔|むかし(?!て)|その時は|そのときは|あの時は|あのときは"))
 # 以前、別の注射で蕁麻疹が出たことがあります: a past experience, told as background, even when severe.
 _EXPERIENCED = re.compile(fold_kana(r"(?:た|だ)こと(?:が|も)?(?:あ|有)"))
 _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|むかしから|前から|まえから|中学|ちゅうがく|高校|こうこう|学生の頃|がくせいのころ|"
               r"思春期|ししゅんき|何年も|なんねんも|年前から|ねんまえから|毎月|まいつき|生理前|せいりまえ|"
-              r"いつも|悩み|なやみ|悩んで|なやんで|普段|ふだん|季節の変わり目|きせつのかわりめ|敏感肌|びんかんはだ|しやすい")
+              r"いつも|悩み|なやみ|悩んで|なやんで|普段|ふだん|季節の変わり目|きせつのかわりめ|敏感肌|びんかんはだ|"
+              r"(?:し|でき|出|で|なり)やすい|すぐ(?:出|で|でき)(?:ます|る|ちゃう)")
     + r"|\b(?:keep getting|for years|always|every month|chronic)\b",
     re.IGNORECASE,
 )

@@ -423,6 +423,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("やってマイナスになることってある？", "side-effects"),
         ("母と二人で予約したいんですがどうすればいいですか", "booking"),  # not a table for two
         ("荒れ肌にエクソソームは効果ある？", "acne"),
+        ("エクソソームとじょうせい液って一緒なん？", "exosome-vs-supernatant"),
+        ("妊振中でも受けれますか", "pregnancy"),  # 娠 typed as 振
+        ("細胞のたまごみたいな存在って何のこと？", "stem-cell-what"),
+        ("あのナノサイズの粒はどんな工程でできあがるものですか", "exosome-origin"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -454,6 +458,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "牛乳を温めたときの上澄みの膜って何？",
         "上清液は国内で製造されたものですか？",  # a fact the article does not give
         "膜で包まれた極小の袋の中身ってRNAとか？それって何物？",  # それ points at nothing named
+        "乾癬にも効果はありますか",  # かんせん, and no 感染
+        "担当の先生は女性ですか",
+        "妊娠中の友達に何を差し入れたらいい？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

@@ -87,6 +87,7 @@ URGENT = [
     "しじゅつごずっとむかむかしてなんもたべられず、いまもはきそうです",  # むかむかして holds no むかし
     "注射の跡から血が止まらん",  # negation in ん, as in western Japan
     "体じゅうに発心がでて止まらない",  # 発疹 converted to the wrong kanji of the same sound
+    "2日前に上清液の注射をしてから、打ったところが膿んできてズキズキ痛みます",  # 2日前に is recent
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -153,6 +154,9 @@ NOT_URGENT = [
     "アトピーの湿疹がひどいんですが皮膚科の薬は何がいいですか",  # しっしん is 湿疹 here, not 失神
     "今日は晴れてて気持ちいいですね",  # 晴れ sounds like 腫れ, and is the weather
     "数学の宿題で二次方程式がわかりません",
+    "前に別のクリニックで点滴を受けたときに蕁麻疹が出たことがあります。エクソソームでも出る可能性はありますか",
+    "口コミで「受けた後に赤くなった」という人を見かけました。そういうこともあるんでしょうか",  # someone else's
+    "赤いぶつぶつや膿んだできものがすぐ出ます。炎症を鎮めてくれるって本当？",  # a tendency, not a reaction
     # Long-standing acne described as swollen is the acne itself.
     "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
 ]
