@@ -427,6 +427,11 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("妊振中でも受けれますか", "pregnancy"),  # 娠 typed as 振
         ("細胞のたまごみたいな存在って何のこと？", "stem-cell-what"),
         ("あのナノサイズの粒はどんな工程でできあがるものですか", "exosome-origin"),
+        ("エクソソーム治療ってなんぼ？", "treatment-menu"),  # なんぼ, not ってなん
+        ("エクソソームってどうやってとるん？", "exosome-origin"),
+        ("上清液って何が入っとると？", "supernatant-ingredients"),
+        ("妊娠中はアカンの？", "pregnancy"),  # アカン is no product name
+        ("貴院のエクソソーム治療についてもっと詳しく知りたいです", "treatment-menu"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -460,6 +465,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "膜で包まれた極小の袋の中身ってRNAとか？それって何物？",  # それ points at nothing named
         "乾癬にも効果はありますか",  # かんせん, and no 感染
         "担当の先生は女性ですか",
+        "エクソソーム治療は何年前からやってますか",
         "妊娠中の友達に何を差し入れたらいい？",
     ],
 )

@@ -177,3 +177,8 @@ def test_another_topic_typed_in_kana_is_found_even_where_listed_words_are_spelle
     # message as typed still finds 新幹線.
     assert "新幹線" in answerer.normaliser.normalise("しんかんせんのよやくってどうやるの?").other_topics
     assert answerer.answer("しんかんせんのよやくってどうやるの?").kind != "answer"
+
+
+def test_the_top_of_a_medium_is_the_supernatant_not_the_medium(answerer) -> None:
+    concepts = [w.base for w in answerer.normaliser.normalise("培地の上澄みって何").words if w.concept]
+    assert "上清液" in concepts and "培養液" not in concepts
