@@ -169,7 +169,9 @@ class Answerer:
         A long message buries its question among context (30代です。最近…), which dilutes
         every score; the sentence that asks is usually confident on its own. It may only
         confirm the whole message's best entry, never pick another: the context sentence
-        may hold the topic (ニキビが出ます。エクソソームで改善できますか?).
+        may hold the topic (ニキビが出ます。エクソソームで改善できますか?). The exceptions: a
+        question asking what the treatment is, and a last question that names a topic of its
+        own which the whole message's entry lacks (`_own_question`).
         """
         whole = self.match(text)
         if whole[0].best is None:
