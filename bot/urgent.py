@@ -146,7 +146,8 @@ _IF = re.compile(
     fold_kana(
         r"(?:(?:^|(?<=[、,\s]))もし|万が一|まんがいち|万一|まんいち|仮に|かりに)[^。!?]*たら|"
         r"(?:前に|まえに|以前|いぜん|前回|ぜんかい|ヶ月前|か月前|年前|昔|むかし(?!て))[^。!?]*(?:次も|つぎも|次回|じかい|今回も|こんかいも|また)|"
-        r"(?:とき|時|場合|ばあい)の(?:体制|たいせい|対応|たいおう|流れ|ながれ|方法|ほうほう|連絡|れんらく|処置|しょち)"  # 具合が悪くなったときの体制は?
+        r"(?:とき|時|場合|ばあい)の(?:体制|たいせい|対応|たいおう|流れ|ながれ|方法|ほうほう|連絡|れんらく|処置|しょち)|"
+        r"(?:る|た)なら(?:試|ため|受け|うけ|やり|お願い)"  # 赤く腫れたのが治まるなら試したい: a wish, not a report  # 具合が悪くなったときの体制は?
     )
 )
 # 今は治っています says the opposite of "now".
@@ -246,11 +247,23 @@ def _symptoms_by_sound(text: str) -> str | None:
     out = []
     heard = False
     text = _LONE_SURROGATE.sub(" ", unicodedata.normalize("NFKC", text))[:MAX_READ]  # SudachiPy cannot encode them
-    for morpheme in _tokenizer().tokenize(text):
-        surface = morpheme.surface()
-        symptom = sounds.get(fold_kana(morpheme.reading_form())) if _KANJI.search(surface) else None
-        heard = heard or (symptom is not None and symptom != surface)
-        out.append(symptom or surface)
+    morphemes = list(_tokenizer().tokenize(text))
+    i = 0
+    while i < len(morphemes):
+        # One word, or up to three side by side (陣 + 麻疹 reads じんましん).
+        for j in range(min(len(morphemes), i + 3), i, -1):
+            span = morphemes[i:j]
+            surface = "".join(m.surface() for m in span)
+            if all(_KANJI.search(m.surface()) for m in span):
+                symptom = sounds.get("".join(fold_kana(m.reading_form()) for m in span))
+                if symptom is not None:
+                    heard = heard or symptom != surface
+                    out.append(symptom)
+                    i = j
+                    break
+        else:
+            out.append(morphemes[i].surface())
+            i += 1
     return "".join(out) if heard else None
 
 

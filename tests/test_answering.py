@@ -432,6 +432,8 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("上清液って何が入っとると？", "supernatant-ingredients"),
         ("妊娠中はアカンの？", "pregnancy"),  # アカン is no product name
         ("貴院のエクソソーム治療についてもっと詳しく知りたいです", "treatment-menu"),
+        ("復作用が心配です", "side-effects"),  # 副 typed as 復
+        ("予定日まであと3か月。その間にやっても大丈夫？", "pregnancy"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -466,6 +468,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "乾癬にも効果はありますか",  # かんせん, and no 感染
         "担当の先生は女性ですか",
         "エクソソーム治療は何年前からやってますか",
+        "妻が妊娠したのでお祝いのメッセージを考えて",
+        "ポイ活の効果的なやり方",
         "妊娠中の友達に何を差し入れたらいい？",
     ],
 )

@@ -182,3 +182,8 @@ def test_another_topic_typed_in_kana_is_found_even_where_listed_words_are_spelle
 def test_the_top_of_a_medium_is_the_supernatant_not_the_medium(answerer) -> None:
     concepts = [w.base for w in answerer.normaliser.normalise("培地の上澄みって何").words if w.concept]
     assert "上清液" in concepts and "培養液" not in concepts
+
+
+def test_the_same_thing_happening_again_compares_nothing(answerer) -> None:
+    concepts = [w.base for w in answerer.normaliser.normalise("エクソソームでも同じようなことが起こる可能性はありますか").words if w.concept]
+    assert "違い" not in concepts and "りすく" in concepts

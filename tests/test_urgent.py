@@ -88,6 +88,7 @@ URGENT = [
     "注射の跡から血が止まらん",  # negation in ん, as in western Japan
     "体じゅうに発心がでて止まらない",  # 発疹 converted to the wrong kanji of the same sound
     "2日前に上清液の注射をしてから、打ったところが膿んできてズキズキ痛みます",  # 2日前に is recent
+    "施術後に陣麻疹が全身に出てます",  # 陣 + 麻疹 read together sound like 蕁麻疹
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -157,6 +158,7 @@ NOT_URGENT = [
     "前に別のクリニックで点滴を受けたときに蕁麻疹が出たことがあります。エクソソームでも出る可能性はありますか",
     "口コミで「受けた後に赤くなった」という人を見かけました。そういうこともあるんでしょうか",  # someone else's
     "赤いぶつぶつや膿んだできものがすぐ出ます。炎症を鎮めてくれるって本当？",  # a tendency, not a reaction
+    "吹き出物で顔がボコボコ、赤く腫れたのが治まるなら試したい",  # a wish, not a report
     # Long-standing acne described as swollen is the acne itself.
     "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
 ]
