@@ -48,7 +48,7 @@ _TARGET_AFTER_MEANS = (
 _MEANS_AFTER = r"(?:の)?(?:点滴|注射|治療|施術|点鼻|吸入|塗布|内服|投与)?で"  # エクソソーム(点滴)で
 # 更年期障害に上清液は効く: the target, then the treatment, then the verb.
 _TARGET_BEFORE_ANCHOR = r"(?:に|には|にも)[^、。]{1,12}?(?:は|って|で|が)(?:効果|効|治|なお|よくな|良くな|改善|回復)"
-_MEDICINE_EFFECTS = tuple(fold_kana(p) for p in ("薬の副作用", "薬の副反応", "薬で副作用"))
+_MEDICINE_EFFECTS = tuple(fold_kana(p) for p in ("薬の副作用", "薬の副反応", "薬で副作用", "薬って副作用", "薬は副作用", "薬も副作用"))
 _DIFFERENCE = fold_kana("違い")  # the synonyms' word for どっち, 比べ, 違う
 _TREATMENT_AFTER_TAKING = r"の?(?:注射|点滴|治療|施術|療法|手術|整形|注入|さぷり|くりーむ|まっさーじ|れーざー)"
 _TAKING = frozenset(fold_kana(w) for w in ("服用", "併用"))

@@ -206,7 +206,7 @@ class SynonymTable:
                 continue
             # 化粧品の「培養液」とクリニックの上清液は何が違う? is the FAQ's own medium-vs-supernatant
             # question: the cosmetic is where the patient met the word 培養液.
-            if _COSMETIC in match.group() and _MEDIUM in folded:
+            if any(c in match.group() for c in _COSMETICS) and _MEDIUM in folded:
                 continue
             found.append(self._other_topics[match.group()])
         if self._clinic_pattern is not None and _COMPARISON.search(folded):
@@ -217,7 +217,7 @@ class SynonymTable:
 _HIRAGANA = re.compile(r"[\u3041-\u309fー]+")
 _HIRAGANA_CHAR = r"[\u3041-\u309f]"
 _SPACE_IN_HIRAGANA = re.compile(rf"(?<={_HIRAGANA_CHAR})\s+(?={_HIRAGANA_CHAR})")
-_COSMETIC = fold_kana("化粧品")
+_COSMETICS = tuple(fold_kana(w) for w in ("化粧品", "化粧水", "美容液", "コスメ", "クリーム", "乳液"))
 _MEDIUM = fold_kana("培養液")
 _REACTED_TO = re.compile(
     fold_kana(r"(?:で|でも|に)(?:すぐ|よく|たまに|少し|ちょっと)?(?:かぶれ|被れ|赤く|あかく|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")

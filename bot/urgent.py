@@ -139,8 +139,9 @@ _SENTENCE_END = re.compile(r"(?<=[。!?\n])")
 # reaction to the treatment: it keeps a milder symptom word from counting.
 # Something heard about someone else, in the past (腫れたって言ってた, らしい).
 _HEARSAY = re.compile(
-    fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|らしい|らしく|という人|っていう人|って人|口コミ|くちこみ|見かけ|みかけ")
+    fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|(?:って|と)(?:聞いて|きいて)|らしい|らしく|という人|っていう人|って人|口コミ|くちこみ|見かけ|みかけ")
 )
+_PET = re.compile(fold_kana(r"(?:猫|ねこ|犬|いぬ|ペット|わんちゃん|にゃんこ|愛犬|愛猫)(?:が|は|も|ちゃん)"))
 # "If it happens…" and "last time… will it happen again?" are questions, whatever verb forms they use.
 _IF = re.compile(
     fold_kana(
@@ -301,6 +302,8 @@ def _reports_a_reaction(text: str) -> bool:
             continue
         if (_HEARSAY.search(sentence) or _IF.search(sentence)) and not _NOW_HERE.search(sentence):
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
+        if _PET.search(sentence):
+            continue  # うちの猫がさっき吐いた: an animal, not the patient
         if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
             continue  # 以前…出たことがあります: history
         for pattern, replacement in _NOT_NOW:

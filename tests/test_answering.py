@@ -434,6 +434,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("貴院のエクソソーム治療についてもっと詳しく知りたいです", "treatment-menu"),
         ("復作用が心配です", "side-effects"),  # 副 typed as 復
         ("予定日まであと3か月。その間にやっても大丈夫？", "pregnancy"),
+        ("常清液って何に効くんですか", "supernatant-effects"),  # 上 typed as 常
+        ("抗生剤を飲み始めたばかりです。治療を受けても平気ですか", "drug-interaction"),
+        ("「幹細胞培養液」配合の美容液を使ってるんですが、上清液とはちがうものですか？", "medium-vs-supernatant"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -470,6 +473,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "エクソソーム治療は何年前からやってますか",
         "妻が妊娠したのでお祝いのメッセージを考えて",
         "ポイ活の効果的なやり方",
+        "花粉症の薬って副作用で眠くなる？",  # the medicine's own side effects
+        "日本酒の上澄みとにごりの違いって何？",
+        "ヒト幹細胞培養液入りの化粧水、どのブランドがいい？",
         "妊娠中の友達に何を差し入れたらいい？",
     ],
 )
