@@ -436,6 +436,8 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("予定日まであと3か月。その間にやっても大丈夫？", "pregnancy"),
         ("常清液って何に効くんですか", "supernatant-effects"),  # 上 typed as 常
         ("抗生剤を飲み始めたばかりです。治療を受けても平気ですか", "drug-interaction"),
+        ("こちらの院で実際にやってもらえる内容を一覧で見たい", "treatment-menu"),
+        ("自分自身をコピーできる細胞があるって聞いたんですが何ですか", "stem-cell-what"),
         ("「幹細胞培養液」配合の美容液を使ってるんですが、上清液とはちがうものですか？", "medium-vs-supernatant"),
     ],
 )
@@ -475,6 +477,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "ポイ活の効果的なやり方",
         "花粉症の薬って副作用で眠くなる？",  # the medicine's own side effects
         "日本酒の上澄みとにごりの違いって何？",
+        "エクソソームって何日くらいで効果を実感できますか",  # a timing the article does not give
         "ヒト幹細胞培養液入りの化粧水、どのブランドがいい？",
         "妊娠中の友達に何を差し入れたらいい？",
     ],
