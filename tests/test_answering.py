@@ -478,6 +478,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "花粉症の薬って副作用で眠くなる？",  # the medicine's own side effects
         "日本酒の上澄みとにごりの違いって何？",
         "エクソソームって何日くらいで効果を実感できますか",  # a timing the article does not give
+        "エクソソームの効果っていつから実感できますか",
+        "この洗剤、混ぜたら危険な成分ってどれ？",
         "ヒト幹細胞培養液入りの化粧水、どのブランドがいい？",
         "妊娠中の友達に何を差し入れたらいい？",
     ],

@@ -89,6 +89,7 @@ URGENT = [
     "体じゅうに発心がでて止まらない",  # 発疹 converted to the wrong kanji of the same sound
     "2日前に上清液の注射をしてから、打ったところが膿んできてズキズキ痛みます",  # 2日前に is recent
     "施術後に陣麻疹が全身に出てます",  # 陣 + 麻疹 read together sound like 蕁麻疹
+    "めっちゃ動機がする、施術後から止まらん",  # 動悸 converted to 動機, its everyday homophone
 ]
 NOT_URGENT = [
     "施術で腫れたりしますか？",
@@ -160,6 +161,9 @@ NOT_URGENT = [
     "赤いぶつぶつや膿んだできものがすぐ出ます。炎症を鎮めてくれるって本当？",  # a tendency, not a reaction
     "吹き出物で顔がボコボコ、赤く腫れたのが治まるなら試したい",  # a wish, not a report
     "うちの猫がさっき毛玉吐いたんだけど大丈夫かな",  # a pet, not the patient
+    "友達が別のクリニックでエクソソームを受けてじんましんが出たと言っていました。私にもそういうリスクはありますか？",
+    "エクソソームを受けた動機は友達の勧めです",  # a motive, not a heartbeat
+    "会社の同期が受けてよかったと言ってました",
     "知り合いが施術後に顔が腫れて病院に行ったって聞いて怖くなりました。そういうことって起こりうるんですか？",
     # Long-standing acne described as swollen is the acne itself.
     "高校生の頃からずっとニキビに悩んでいて、今も赤く腫れたニキビがぽつぽつ出ます。エクソソームで炎症は落ち着きますか？",
