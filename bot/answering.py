@@ -77,14 +77,17 @@ _ABOUT_ANY_TOPIC = frozenset(fold_kana(w) for w in ("リスク", "副作用", "�
 # A patient's condition (pregnant, breastfeeding, on medication): told as context,
 # it stays what the answer is about.
 _CONDITIONS = frozenset("w:" + fold_kana(w) for w in ("妊娠", "授乳", "妊活", "薬", "服用", "併用"))
-
-
+# What is asked about the treatment itself (what it is, does, holds, comes from), not its effect.
 _ABOUT_THE_TREATMENT = ASPECTS - {"w:" + fold_kana("効果")}
+
+
+def _asks_in_words(sentence: str) -> bool:
+    return _ASKING.search(fold_kana(clean(sentence))) is not None
 
 
 def _asks(sentence: str) -> bool:
     """The sentence asks something (clean() drops the question mark, so it is looked for first)."""
-    return "?" in sentence or "？" in sentence or _ASKING.search(fold_kana(clean(sentence))) is not None
+    return "?" in sentence or "？" in sentence or _asks_in_words(sentence)
 
 
 def _last_clause(sentence: str) -> str:
@@ -205,7 +208,7 @@ class Answerer:
             return own or whole
         # Only a sentence that asks in words confirms: a bare ？ often ends a remark
         # (…培養するときに出るってこと？ after the question itself).
-        for sentence in reversed([s for s in asking if _ASKING.search(fold_kana(clean(s)))]):
+        for sentence in reversed([s for s in asking if _asks_in_words(s)]):
             result = self.match(sentence)
             if result[0].band == "answer" and result[0].best.id == whole[0].best.id:
                 return result

@@ -76,6 +76,17 @@ def sudachi_dictionary() -> Dictionary:
     return Dictionary(dict="core")
 
 
+_TOKENIZERS = threading.local()  # SudachiPy tokenizers are not thread-safe: one per thread
+
+
+def sudachi_tokenizer():
+    """This thread's tokenizer over the shared dictionary (split mode C)."""
+    tokenizer = getattr(_TOKENIZERS, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _TOKENIZERS.tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
+    return tokenizer
+
+
 def fold_kana(text: str) -> str:
     """Katakana to hiragana, keeping length, so シミ and しみ compare equal."""
     return text.translate(_KATA_TO_HIRA)
@@ -252,7 +263,6 @@ class Normaliser:
     def __init__(self, synonyms: SynonymTable) -> None:
         self.synonyms = synonyms
         self._dictionary = sudachi_dictionary()
-        self._local = threading.local()  # SudachiPy tokenizers are not thread-safe
         self._spelling_targets: list[str] = []
         self._known_katakana: set[str] = set()
         # Reading (hiragana) → canonical word, for every listed spelling with a kanji in it.
@@ -264,8 +274,8 @@ class Normaliser:
                 reading = self._reading(variant)
                 if len(reading) >= 3:
                     self._reading_synonyms.setdefault(reading, canonical)
-                if len(reading) >= 3 and _KANA_ONLY.fullmatch(reading) and not synonyms.knows(reading):
-                    self._kana_spellings.setdefault(reading, variant)
+                    if _KANA_ONLY.fullmatch(reading) and not synonyms.knows(reading):
+                        self._kana_spellings.setdefault(reading, variant)
         self._longest_spelling = max(map(len, self._kana_spellings), default=0)
         # Other topics written in kana or romaji (だつもう, iryou datsumou) are found by reading;
         # only long readings, so that short homophones (鍼 はり / ハリ) do not collide.
@@ -283,11 +293,7 @@ class Normaliser:
         self._known_katakana = set(targets)
 
     def _tokenizer(self):
-        tokenizer = getattr(self._local, "tokenizer", None)
-        if tokenizer is None:
-            tokenizer = self._dictionary.tokenizer(SplitMode.C)
-            self._local.tokenizer = tokenizer
-        return tokenizer
+        return sudachi_tokenizer()
 
     def normalise(self, text: str) -> Normalised:
         # じょうせいえきって なにに きくの: spaces between words typed in kana would split 何に効く
@@ -297,7 +303,7 @@ class Normaliser:
         text = self._correct_katakana(text)
         # Kana as typed, before listed words in it are spelled in kanji: other topics typed in
         # kana (しんかんせん, いりょうだつもう) are found in it by their reading.
-        typed_in_kana = "|".join(_KANA_RUN.findall(fold_kana(text)))
+        typed_in_kana = "|".join(_HIRAGANA.findall(fold_kana(text)))
         text = self._kana_words(text)
         other_topics = self.synonyms.other_topics_in(text, mid_word=self._mid_word)
         surface_parts: list[str] = []
@@ -437,11 +443,12 @@ class Normaliser:
         return _HIRAGANA_RUN.sub(lambda run: self._spell_run(run.group(0)), text)
 
     def _spell_run(self, run: str) -> str:
+        readings = self._listed_readings(run)
         out: list[str] = []
         i = 0
         after_word = True  # at the start of the run, or right after a listed word
         while i < len(run):
-            word = self._listed_reading_at(run, i) if after_word or run[i - 1] in _WORD_END else None
+            word = readings[i] if after_word or run[i - 1] in _WORD_END else None
             if word is None:
                 out.append(run[i])
                 after_word = False
@@ -452,15 +459,17 @@ class Normaliser:
             i += len(word)
         return "".join(out)
 
-    def _listed_reading_at(self, run: str, start: int) -> str | None:
-        """The longest listed reading at `start` that ends the run, a word or before another."""
-        for end in range(min(len(run), start + self._longest_spelling), start + 2, -1):
-            reading = run[start:end]
-            if reading in self._kana_spellings and (
-                end == len(run) or run[end] in _WORD_END or self._listed_reading_at(run, end)
-            ):
-                return reading
-        return None
+    def _listed_readings(self, run: str) -> list[str | None]:
+        """At each position, the longest listed reading there that ends the run, ends a word or
+        stands before another listed reading; worked out from the end of the run, once."""
+        found: list[str | None] = [None] * (len(run) + 1)
+        for start in range(len(run) - 1, -1, -1):
+            for end in range(min(len(run), start + self._longest_spelling), start + 2, -1):
+                reading = run[start:end]
+                if reading in self._kana_spellings and (end == len(run) or run[end] in _WORD_END or found[end]):
+                    found[start] = reading
+                    break
+        return found
 
     def _listed_kana(self, word: str) -> str:
         if self.synonyms.knows(word):
@@ -495,7 +504,6 @@ class Normaliser:
 _KATAKANA_RUN = re.compile(r"[ァ-ヴー]{4,}")
 _HAS_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _HIRAGANA_RUN = re.compile(r"[\u3041-\u309fー]{3,}")
-_KANA_RUN = re.compile(r"[\u3041-\u309fー]+")  # in kana-folded text: hiragana and katakana alike
 # Kana that stand between words in a hiragana run: particles, and the て of って.
 _WORD_END = "がをにはでともやへかしなよねての"
 _ROMAJI_PARTICLES = {"wa": "は", "wo": "を", "he": "へ"}

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
 
 import jaconv
-from sudachipy import SplitMode
 
-from .normalize import fold_kana, sudachi_dictionary
+from .normalize import fold_kana, sudachi_tokenizer
 
 # A cry for help, but not 修復を助けて (the verb).
 _CRY_FOR_HELP = r"(?<![をがの])(?:助けて|たすけて)"
@@ -149,8 +147,8 @@ _IF = re.compile(
     fold_kana(
         r"(?:(?:^|(?<=[、,\s]))もし|万が一|まんがいち|万一|まんいち|仮に|かりに)[^。!?]*たら|"
         r"(?:前に|まえに|以前|いぜん|前回|ぜんかい|ヶ月前|か月前|年前|昔|むかし(?!て))[^。!?]*(?:次も|つぎも|次回|じかい|今回も|こんかいも|また)|"
-        r"(?:とき|時|場合|ばあい)の(?:体制|たいせい|対応|たいおう|流れ|ながれ|方法|ほうほう|連絡|れんらく|処置|しょち)|"
-        r"(?:る|た)なら(?:試|ため|受け|うけ|やり|お願い)"  # 赤く腫れたのが治まるなら試したい: a wish, not a report  # 具合が悪くなったときの体制は?
+        r"(?:とき|時|場合|ばあい)の(?:体制|たいせい|対応|たいおう|流れ|ながれ|方法|ほうほう|連絡|れんらく|処置|しょち)|"  # 具合が悪くなったときの体制は?
+        r"(?:る|た)なら(?:試|ため|受け|うけ|やり|お願い)"  # 赤く腫れたのが治まるなら試したい: a wish, not a report
     )
 )
 # 今は治っています says the opposite of "now".
@@ -250,7 +248,7 @@ def _symptoms_by_sound(text: str) -> str | None:
     out = []
     heard = False
     text = _LONE_SURROGATE.sub(" ", unicodedata.normalize("NFKC", text))[:MAX_READ]  # SudachiPy cannot encode them
-    morphemes = list(_tokenizer().tokenize(text))
+    morphemes = list(sudachi_tokenizer().tokenize(text))
     i = 0
     while i < len(morphemes):
         # One word, or up to three side by side (陣 + 麻疹 reads じんましん).
@@ -272,10 +270,9 @@ def _symptoms_by_sound(text: str) -> str | None:
 
 @functools.cache
 def _sounds() -> dict[str, str]:
-    tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
     sounds: dict[str, str] = {}
     for word in _SYMPTOMS_BY_SOUND:  # 湿疹 before 失神: しっしん typed wrong is taken for the milder one
-        sounds.setdefault("".join(fold_kana(m.reading_form()) for m in tokenizer.tokenize(word)), word)
+        sounds.setdefault("".join(fold_kana(m.reading_form()) for m in sudachi_tokenizer().tokenize(word)), word)
     return sounds
 
 
@@ -332,11 +329,3 @@ def _reports_a_reaction(text: str) -> bool:
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_READ = 2000  # characters read by sound; the guard reads the whole message as typed
-_local = threading.local()
-
-
-def _tokenizer():
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        tokenizer = _local.tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
-    return tokenizer
