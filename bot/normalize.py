@@ -35,6 +35,7 @@ MAX_CHARS = 10_000
 # Zero-width spaces, joiners, direction marks, soft hyphens: invisible, so they join words.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _EQUALS = re.compile(r"[=≠≒]")
+_EQUALS_WHAT = re.compile(r"=\s*(?:\?+|$)")  # エクソソーム=? asks what it is
 # ○○クリニック: a name left out is written with circles; all of them become 〇, a kanji-like mark.
 _CIRCLES = re.compile(r"[○◯]")
 # Laughter and trailing noise: 笑, www, ｗｗｗ (already folded by NFKC).
@@ -95,8 +96,9 @@ def fold_kana(text: str) -> str:
 def clean(text: str) -> str:
     """NFKC, lower case, invisible characters dropped, emoji/punctuation to spaces, long vowels squeezed."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
-    # = and ≠ say "the same / not the same" (エクソソーム=上清液?): kept as a word, not punctuation.
-    text = _EQUALS.sub(" イコール ", text)
+    # = and ≠ say "the same / not the same" (エクソソーム=上清液?): kept as a word, not punctuation;
+    # with nothing after it, = asks what the thing is.
+    text = _EQUALS.sub(" イコール ", _EQUALS_WHAT.sub(" イコール何 ", text))
     text = _CIRCLES.sub("〇", text)
     text = _LAUGHTER.sub(" ", text)
     text = _SEPARATORS.sub(" ", text)
@@ -128,6 +130,9 @@ class Normalised:
     residual: tuple[str, ...] = ()  # surface pieces outside synonym words, kana folded
     residual_reading: tuple[str, ...] = ()  # their readings
 
+
+# A listed spelling cut before its okurigana: kana, then one last kanji (に効, どこで作).
+_ENDS_IN_A_STEM = re.compile(r"[\u3041-\u30ff][\u4e00-\u9fff]$")
 
 # Kana that make と part of the word before it (こと, あと, ひと, もと) rather than とは "what is".
 _KANA_BEFORE_TOWA = frozenset("こあひも")
@@ -267,6 +272,9 @@ class Normaliser:
         self._known_katakana: set[str] = set()
         # Reading (hiragana) → canonical word, for every listed spelling with a kanji in it.
         self._reading_synonyms: dict[str, str] = {}
+        # Readings whose listed spellings all end in a kanji cut off from its okurigana (に効).
+        self._stem_readings: set[str] = set()
+        not_stems: set[str] = set()
         # Reading → the listed spelling it reads, for long readings nobody listed in kana.
         self._kana_spellings: dict[str, str] = {}
         for variant, canonical in synonyms.variants():
@@ -274,8 +282,10 @@ class Normaliser:
                 reading = self._reading(variant)
                 if len(reading) >= 3:
                     self._reading_synonyms.setdefault(reading, canonical)
+                    (self._stem_readings if _ENDS_IN_A_STEM.search(variant) else not_stems).add(reading)
                     if _KANA_ONLY.fullmatch(reading) and not synonyms.knows(reading):
                         self._kana_spellings.setdefault(reading, variant)
+        self._stem_readings -= not_stems
         self._longest_spelling = max(map(len, self._kana_spellings), default=0)
         # Other topics written in kana or romaji (だつもう, iryou datsumou) are found by reading;
         # only long readings, so that short homophones (鍼 はり / ハリ) do not collide.
@@ -379,7 +389,9 @@ class Normaliser:
         """Morphemes, with runs whose reading is a listed word's reading replaced by that word.
 
         Catches wrong kanji conversions and kana spellings nobody listed: 成文 and せいぶん
-        read like 成分, 感細胞 like 幹細胞, こうか like 効果.
+        read like 成分, 感細胞 like 幹細胞, こうか like 効果. SudachiPy reads a listed stem
+        cut before its okurigana by another sound (に効 as にかい): a run reads as it only
+        when it ends in a lone kanji too, not in a whole word (に書いて).
         """
         table = self._reading_synonyms
         out: list = []
@@ -388,7 +400,9 @@ class Normaliser:
             for j in range(min(len(morphemes), i + 4), i, -1):
                 reading = "".join(fold_kana(m.reading_form() or m.surface()) for m in morphemes[i:j])
                 canonical = table.get(reading)
-                if canonical is not None and not (j - i == 1 and _is_function_word(morphemes[i])):
+                if canonical is not None and not (j - i == 1 and _is_function_word(morphemes[i])) and not (
+                    reading in self._stem_readings and len(morphemes[j - 1].surface()) > 1
+                ):
                     out.append(canonical)
                     i = j
                     break

@@ -142,6 +142,20 @@ _HEARSAY = re.compile(
     fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|言っていました|いっていました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|(?:って|と)(?:聞いて|きいて)|らしい|らしく|という人|っていう人|って人|口コミ|くちこみ|見かけ|みかけ")
 )
 _PET = re.compile(fold_kana(r"(?:猫|ねこ|犬|いぬ|ペット|わんちゃん|にゃんこ|愛犬|愛猫)(?:が|は|も|ちゃん)"))
+# A milder symptom of someone else's, put down to an everyday illness (子どもがインフルっぽくて
+# 熱38度), in a message that says nothing of a treatment, is no reaction to one. The patient's
+# own fever still counts, whatever they put it down to: it may be the reaction.
+_SOMEONE_ELSE = re.compile(
+    fold_kana(r"(?:子ども|子供|こども|息子|むすこ|娘|むすめ|赤ちゃん|あかちゃん|赤ん坊|夫|旦那|だんな|主人|妻|嫁|母|父|祖母|祖父|"
+              r"おばあちゃん|おじいちゃん|友達|ともだち|友人|彼氏|家族|兄|弟|姉|妹)(?:が|は|も)")
+)
+_EVERYDAY_ILLNESS = re.compile(
+    fold_kana(r"インフル|風邪|かぜ(?:を|ひ|気味|ぎみ|っぽ|で)|コロナ|胃腸炎|ノロ|食中毒|食あたり|花粉症|生理痛|二日酔い|ふつかよい|小児科|内科")
+)
+_TREATMENT = re.compile(
+    fold_kana(r"施術|しじゅつ|注射|ちゅうしゃ|注入|点滴|てんてき|治療|ちりょう|導入|エクソ|えくそ|上清|じょうせい|幹細胞|"
+              r"打っ|うっ(?:た|て)|打た|受け|うけ(?:た|て)|クリニック|くりにっく|そちら|御院|貴院|こちらで")
+)
 # "If it happens…" and "last time… will it happen again?" are questions, whatever verb forms they use.
 _IF = re.compile(
     fold_kana(
@@ -303,6 +317,8 @@ def _reports_a_reaction(text: str) -> bool:
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         if _PET.search(sentence):
             continue  # うちの猫がさっき吐いた: an animal, not the patient
+        if not severe and _SOMEONE_ELSE.search(folded) and _EVERYDAY_ILLNESS.search(folded) and not _TREATMENT.search(folded):
+            continue  # インフルっぽくて熱38度: an illness of its own, no treatment named
         if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
             continue  # 以前…出たことがあります: history
         for pattern, replacement in _NOT_NOW:

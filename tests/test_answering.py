@@ -439,6 +439,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("こちらの院で実際にやってもらえる内容を一覧で見たい", "treatment-menu"),
         ("自分自身をコピーできる細胞があるって聞いたんですが何ですか", "stem-cell-what"),
         ("「幹細胞培養液」配合の美容液を使ってるんですが、上清液とはちがうものですか？", "medium-vs-supernatant"),
+        ("エクソソーム＝？", "exosome-what"),  # = with nothing after it asks what it is
+        ("えくそそーむはどこでつくられますか", "exosome-origin"),
+        ("化膿することってあるんですか", "side-effects"),
+        ("ドキドキしたり動悸がしたりすることはありますか", "side-effects"),
+        ("予約の手続きはこちらのLINEからでも可能でしょうか。", "booking"),  # 可能 is no 化膿
+        ("増やすための液とうわずみ、どっちが肌にいいの", "medium-vs-supernatant"),
+        ("笑ったときに目の横にできる線がくっきり残るようになってきて…どうにかなる？", "spots-wrinkles"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -482,6 +489,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "この洗剤、混ぜたら危険な成分ってどれ？",
         "ヒト幹細胞培養液入りの化粧水、どのブランドがいい？",
         "妊娠中の友達に何を差し入れたらいい？",
+        "ピルの処方ってしてもらえますか",  # a prescription, not medicine taken beside the treatment
+        "車の保険を見直したいんだけど相談のれる？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

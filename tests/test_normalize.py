@@ -154,6 +154,14 @@ def test_other_topics_are_found_by_reading_only_where_typed_in_kana(answerer) ->
     assert answerer.normaliser.normalise("再生系の施術の中身が知りたい").other_topics == ()
 
 
+def test_a_listed_stem_read_by_another_sound_takes_no_whole_word(answerer) -> None:
+    # に効 (listed, cut before its okurigana) is read にかい, the sound of に書い(て).
+    words = {w.base for w in answerer.normaliser.normalise("広告に書いてあった").words}
+    assert "効果" not in words
+    assert "効果" in {w.base for w in answerer.normaliser.normalise("シミに効く？").words}
+    assert "副作用" in {w.base for w in answerer.normaliser.normalise("副作洋はありますか").words}  # a wrong kanji still reads
+
+
 def test_listed_words_typed_in_hiragana_inside_a_long_run_are_found(answerer) -> None:
     def concepts(text: str) -> set[str]:
         return {w.base for w in answerer.normaliser.normalise(text).words if w.concept}

@@ -15,6 +15,9 @@ URGENT = [
     "施術後から意識がぼーっとして気持ち悪い",
     "昨日の施術部位が熱を持ってひどく痛む",
     "唇と喉が腫れてきた",
+    # Put down to a cold by the patient, or someone else's after a treatment: still a reaction.
+    "昨日施術を受けて、風邪っぽくて熱が38度あります",
+    "息子がインフルで熱が39度。私も昨日施術を受けたんですが同じくらい熱があります",
     "いきぐるしい",
     "ｲｷｸﾞﾙｼｲ",  # half-width katakana
     "のどがはれてくるしい",  # hiragana only
@@ -161,6 +164,7 @@ NOT_URGENT = [
     "赤いぶつぶつや膿んだできものがすぐ出ます。炎症を鎮めてくれるって本当？",  # a tendency, not a reaction
     "吹き出物で顔がボコボコ、赤く腫れたのが治まるなら試したい",  # a wish, not a report
     "うちの猫がさっき毛玉吐いたんだけど大丈夫かな",  # a pet, not the patient
+    "子どもがインフルっぽくて熱38度あります。小児科どこがいいですか",  # someone else's illness, no treatment
     "友達が別のクリニックでエクソソームを受けてじんましんが出たと言っていました。私にもそういうリスクはありますか？",
     "エクソソームを受けた動機は友達の勧めです",  # a motive, not a heartbeat
     "会社の同期が受けてよかったと言ってました",
