@@ -446,6 +446,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("予約の手続きはこちらのLINEからでも可能でしょうか。", "booking"),  # 可能 is no 化膿
         ("増やすための液とうわずみ、どっちが肌にいいの", "medium-vs-supernatant"),
         ("笑ったときに目の横にできる線がくっきり残るようになってきて…どうにかなる？", "spots-wrinkles"),
+        ("細胞のメッセンジャーみたいなやつで、顔のピンとした感じは戻る？", "exosome-beauty"),  # a name, not its role
+        ("細胞同士のメッセンジャー役って聞いたけどどういうこと？", "exosome-function"),  # its role
+        ("エクソソームで何か悪い反応が出るってことはあり得る？", "side-effects"),
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -491,6 +494,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "妊娠中の友達に何を差し入れたらいい？",
         "ピルの処方ってしてもらえますか",  # a prescription, not medicine taken beside the treatment
         "車の保険を見直したいんだけど相談のれる？",
+        "給料日前でお金ない",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
