@@ -27,7 +27,8 @@ _ASKING = re.compile(
     r"(?:\?|か$|かな|の$|ますか|ですか|でしょうか|ませんか|ください|くれ|ほしい|知りたい|しりたい|聞きたい|教えて|おしえて|"
     r"いい$|可能|できる|大丈夫|平気|どう|なに(?!か)|何(?!か)|いくら|どれ|どこ|どっち|いつ|(?<!よろしく)お願い|(?<!よろしく)おねがい|たい$|たいです)"  # 何かしてやりたい does not ask
 )
-_OFFER = re.compile(r"(?:やって(?:い)?ますか|やってる|やっていますか|扱って|取り扱|導入して|置いて(?:い)?ますか|売って)")
+# (何をやってる asks what something does, not whether the clinic offers it.)
+_OFFER = re.compile(r"(?<!何を)(?<!なにを)(?<!何)(?<!なに)(?:やって(?:い)?ますか|やってる|やっていますか)|扱って|取り扱|導入して|置いて(?:い)?ますか|売って")
 # How many sessions until a given result (肝斑は何回で治る, 消すには何回通えば) is a figure the
 # article does not give and that depends on the person: a question for the counselling, not
 # the FAQ. A plain 何回くらい通えばいい is still the menu's question.

@@ -152,6 +152,10 @@ _SOMEONE_ELSE = re.compile(
 _EVERYDAY_ILLNESS = re.compile(
     fold_kana(r"インフル|風邪|かぜ(?:を|ひ|気味|ぎみ|っぽ|で)|コロナ|胃腸炎|ノロ|食中毒|食あたり|花粉症|生理痛|二日酔い|ふつかよい|小児科|内科")
 )
+# A milder symptom of a part or an ailment no treatment here touches (虫歯が痛い) is not one either.
+_UNRELATED_AILMENT = re.compile(
+    fold_kana(r"虫歯|むしば|親知らず|おやしらず|歯医者|はいしゃ|歯科|歯ぐき|歯茎|口内炎|こうないえん|生理痛|靴擦れ|くつずれ|ぎっくり腰|捻挫|ねんざ")
+)
 _TREATMENT = re.compile(
     fold_kana(r"施術|しじゅつ|注射|ちゅうしゃ|注入|点滴|てんてき|治療|ちりょう|導入|エクソ|えくそ|上清|じょうせい|幹細胞|"
               r"打っ|うっ(?:た|て)|打た|受け|うけ(?:た|て)|クリニック|くりにっく|そちら|御院|貴院|こちらで")
@@ -317,8 +321,10 @@ def _reports_a_reaction(text: str) -> bool:
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         if _PET.search(sentence):
             continue  # うちの猫がさっき吐いた: an animal, not the patient
-        if not severe and _SOMEONE_ELSE.search(folded) and _EVERYDAY_ILLNESS.search(folded) and not _TREATMENT.search(folded):
-            continue  # インフルっぽくて熱38度: an illness of its own, no treatment named
+        if not severe and not _TREATMENT.search(folded) and (
+            _UNRELATED_AILMENT.search(folded) or (_SOMEONE_ELSE.search(folded) and _EVERYDAY_ILLNESS.search(folded))
+        ):
+            continue  # 虫歯が痛い, 子どもがインフルっぽくて熱38度: an ailment of its own, no treatment named
         if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
             continue  # 以前…出たことがあります: history
         for pattern, replacement in _NOT_NOW:

@@ -449,6 +449,8 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("細胞のメッセンジャーみたいなやつで、顔のピンとした感じは戻る？", "exosome-beauty"),  # a name, not its role
         ("細胞同士のメッセンジャー役って聞いたけどどういうこと？", "exosome-function"),  # its role
         ("エクソソームで何か悪い反応が出るってことはあり得る？", "side-effects"),
+        ("肌荒れしやすい体質なんですが改善しますか", "acne"),  # a constitution prone to rough skin, not an allergy
+        ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
 def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id: str) -> None:
@@ -495,6 +497,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "ピルの処方ってしてもらえますか",  # a prescription, not medicine taken beside the treatment
         "車の保険を見直したいんだけど相談のれる？",
         "給料日前でお金ない",
+        "エクソソームの効果は何ヶ月もちますか",  # a duration the article does not give
+        "花粉症の薬って何がいい？",  # a medicine to recommend, not one taken beside the treatment
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

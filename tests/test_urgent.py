@@ -18,6 +18,7 @@ URGENT = [
     # Put down to a cold by the patient, or someone else's after a treatment: still a reaction.
     "昨日施術を受けて、風邪っぽくて熱が38度あります",
     "息子がインフルで熱が39度。私も昨日施術を受けたんですが同じくらい熱があります",
+    "施術のあと歯ぐきまで腫れて痛い",
     "いきぐるしい",
     "ｲｷｸﾞﾙｼｲ",  # half-width katakana
     "のどがはれてくるしい",  # hiragana only
@@ -165,6 +166,8 @@ NOT_URGENT = [
     "吹き出物で顔がボコボコ、赤く腫れたのが治まるなら試したい",  # a wish, not a report
     "うちの猫がさっき毛玉吐いたんだけど大丈夫かな",  # a pet, not the patient
     "子どもがインフルっぽくて熱38度あります。小児科どこがいいですか",  # someone else's illness, no treatment
+    "虫歯が痛い",  # an ailment no treatment here touches
+    "親知らずが腫れて痛いです",
     "友達が別のクリニックでエクソソームを受けてじんましんが出たと言っていました。私にもそういうリスクはありますか？",
     "エクソソームを受けた動機は友達の勧めです",  # a motive, not a heartbeat
     "会社の同期が受けてよかったと言ってました",
