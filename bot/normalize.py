@@ -391,7 +391,8 @@ class Normaliser:
         Catches wrong kanji conversions and kana spellings nobody listed: 成文 and せいぶん
         read like 成分, 感細胞 like 幹細胞, こうか like 効果. SudachiPy reads a listed stem
         cut before its okurigana by another sound (に効 as にかい): a run reads as it only
-        when it ends in a lone kanji too, not in a whole word (に書いて).
+        when it ends in a lone kanji too, not in a whole word (に書いて). Nor does a run that
+        starts with a particle (なんか・よう read as 通う).
         """
         table = self._reading_synonyms
         out: list = []
@@ -400,7 +401,8 @@ class Normaliser:
             for j in range(min(len(morphemes), i + 4), i, -1):
                 reading = "".join(fold_kana(m.reading_form() or m.surface()) for m in morphemes[i:j])
                 canonical = table.get(reading)
-                if canonical is not None and not (j - i == 1 and _is_function_word(morphemes[i])) and not (
+                starts_badly = _is_function_word(morphemes[i]) if j - i == 1 else morphemes[i].part_of_speech()[0] == "助詞"
+                if canonical is not None and not starts_badly and not (
                     reading in self._stem_readings and len(morphemes[j - 1].surface()) > 1
                 ):
                     out.append(canonical)

@@ -142,19 +142,22 @@ _HEARSAY = re.compile(
     fold_kana(r"(?:って|と)(?:言って(?:い)?た|いって(?:い)?た|言ってました|いってました|言っていました|いっていました|聞いた|きいた|聞きました|ききました|聞いています|きいています|聞いてます|きいてます|聞いており|きいており)|(?:って|と)(?:聞いて|きいて)|らしい|らしく|という人|っていう人|って人|口コミ|くちこみ|見かけ|みかけ")
 )
 _PET = re.compile(fold_kana(r"(?:猫|ねこ|犬|いぬ|ペット|わんちゃん|にゃんこ|愛犬|愛猫)(?:が|は|も|ちゃん)"))
-# A milder symptom of someone else's, put down to an everyday illness (子どもがインフルっぽくて
-# 熱38度), in a message that says nothing of a treatment, is no reaction to one. The patient's
-# own fever still counts, whatever they put it down to: it may be the reaction.
+# A milder symptom put down to an everyday illness (風邪ひいたっぽい、のどが痛い; 子どもが
+# インフルっぽくて熱38度), in a message that says nothing of a treatment, is no reaction to one.
+# The patient's own fever or chills still count, whatever they put them down to: they may be
+# the reaction.
 _SOMEONE_ELSE = re.compile(
     fold_kana(r"(?:子ども|子供|こども|息子|むすこ|娘|むすめ|赤ちゃん|あかちゃん|赤ん坊|夫|旦那|だんな|主人|妻|嫁|母|父|祖母|祖父|"
               r"おばあちゃん|おじいちゃん|友達|ともだち|友人|彼氏|家族|兄|弟|姉|妹)(?:が|は|も)")
 )
+_FEVER = re.compile(fold_kana(r"熱|ねつ|度|寒気|さむけ|悪寒|おかん"))
 _EVERYDAY_ILLNESS = re.compile(
     fold_kana(r"インフル|風邪|かぜ(?:を|ひ|気味|ぎみ|っぽ|で)|コロナ|胃腸炎|ノロ|食中毒|食あたり|花粉症|生理痛|二日酔い|ふつかよい|小児科|内科")
 )
 # A milder symptom of a part or an ailment no treatment here touches (虫歯が痛い) is not one either.
 _UNRELATED_AILMENT = re.compile(
-    fold_kana(r"虫歯|むしば|親知らず|おやしらず|歯医者|はいしゃ|歯科|歯ぐき|歯茎|口内炎|こうないえん|生理痛|靴擦れ|くつずれ|ぎっくり腰|捻挫|ねんざ")
+    fold_kana(r"虫歯|むしば|親知らず|おやしらず|歯医者|はいしゃ|歯科|歯ぐき|歯茎|奥歯|おくば|歯痛|歯が(?:痛|いた|ずき|しみ)|口内炎|こうないえん|"
+              r"生理痛|靴擦れ|くつずれ|ぎっくり腰|捻挫|ねんざ")
 )
 _TREATMENT = re.compile(
     fold_kana(r"施術|しじゅつ|注射|ちゅうしゃ|注入|点滴|てんてき|治療|ちりょう|導入|エクソ|えくそ|上清|じょうせい|幹細胞|"
@@ -183,6 +186,8 @@ _ASKED_IN_GENERAL = re.compile(
 _REPORTED_IN_GENERAL = re.compile(
     fold_kana(r"報告され|報告があ|報告はあ|ほうこくされ|ほうこくがあ|ほうこくはあ|例はあ|例があ|ような副作用|ようなふくさよう|ことってあ|ことはありますか|なんてこと|なんてない|なんてありません")
 )
+# A worry that it might happen (赤くはれたりしないか心配です), told before anything has.
+_WORRIED_IT_MIGHT = re.compile(fold_kana(r"(?:たり|だり)しないか|(?:ないか|ないかと|ないかが)(?:心配|しんぱい|不安|ふあん|気になり|きになり|気になって)"))
 _EARLIER = re.compile(fold_kana(r"去年|きょねん|昨年|さくねん|前回|ぜんかい|以前|いぜん|(?<![日分間週])前に|ヶ月前|か月前|年前|ねんまえ|昔|むかし(?!て)|その時は|そのときは|あの時は|あのときは"))
 # 以前、別の注射で蕁麻疹が出たことがあります: a past experience, told as background, even when severe.
 _EXPERIENCED = re.compile(fold_kana(r"(?:た|だ)こと(?:が|も)?(?:あ|有)"))
@@ -190,7 +195,7 @@ _CHRONIC = re.compile(
     fold_kana(r"何度も|なんども|繰り返し|くりかえし|しょっちゅう|昔から|むかしから|前から|まえから|中学|ちゅうがく|高校|こうこう|学生の頃|がくせいのころ|"
               r"思春期|ししゅんき|何年も|なんねんも|年前から|ねんまえから|毎月|まいつき|生理前|せいりまえ|"
               r"いつも|悩み|なやみ|悩んで|なやんで|普段|ふだん|季節の変わり目|きせつのかわりめ|敏感肌|びんかんはだ|"
-              r"(?:し|でき|出|で|なり)やすい|すぐ(?:出|で|でき)(?:ます|る|ちゃう)")
+              r"(?:し|でき|出|で|なり)やすい|すぐ(?:出|で|でき)(?:ます|る|ちゃう)|(?:る|やすい)タイプ|体質|たいしつ|肌が敏感|はだがびんかん")
     + r"|\b(?:keep getting|for years|always|every month|chronic)\b",
     re.IGNORECASE,
 )
@@ -322,11 +327,14 @@ def _reports_a_reaction(text: str) -> bool:
         if _PET.search(sentence):
             continue  # うちの猫がさっき吐いた: an animal, not the patient
         if not severe and not _TREATMENT.search(folded) and (
-            _UNRELATED_AILMENT.search(folded) or (_SOMEONE_ELSE.search(folded) and _EVERYDAY_ILLNESS.search(folded))
+            _UNRELATED_AILMENT.search(folded)
+            or (_EVERYDAY_ILLNESS.search(folded) and (_SOMEONE_ELSE.search(folded) or not _FEVER.search(sentence)))
         ):
-            continue  # 虫歯が痛い, 子どもがインフルっぽくて熱38度: an ailment of its own, no treatment named
+            continue  # 虫歯が痛い, 風邪っぽくてのどが痛い, 子どもがインフルで熱38度: an ailment of its own, no treatment named
         if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
             continue  # 以前…出たことがあります: history
+        if _WORRIED_IT_MIGHT.search(sentence) and not _NOW.search(sentence) and not _NOW_HERE.search(sentence):
+            continue  # 腫れたりしないか心配です: not happening yet
         for pattern, replacement in _NOT_NOW:
             sentence = pattern.sub(replacement, sentence)
         if not _NOW_HERE.search(sentence) and (

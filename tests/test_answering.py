@@ -450,6 +450,12 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("細胞同士のメッセンジャー役って聞いたけどどういうこと？", "exosome-function"),  # its role
         ("エクソソームで何か悪い反応が出るってことはあり得る？", "side-effects"),
         ("肌荒れしやすい体質なんですが改善しますか", "acne"),  # a constitution prone to rough skin, not an allergy
+        ("エクソソームって何なんかよう分からんのじゃけど教えてくれん？", "exosome-what"),  # なんか・よう is no 通う
+        ("ニキビ肌にエクソソームは効く？", "acne"),
+        ("エクソソームって薬の名前なんですか？それとも成分のこと？", "exosome-what"),
+        ("エクソソーム受けたいんですがどうしたらいいですか", "booking"),
+        ("おちちをあげてるさいちゅうなんですけどうけてもいいですか", "pregnancy"),
+        ("点滴で気持ち悪くなったりすることはあるんですか", "side-effects"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -499,6 +505,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "給料日前でお金ない",
         "エクソソームの効果は何ヶ月もちますか",  # a duration the article does not give
         "花粉症の薬って何がいい？",  # a medicine to recommend, not one taken beside the treatment
+        "幹細胞の培養ってどこの会社がやってるの？",
+        "美容院でエクソソームトリートメント勧められたんやけど、あれって髪にいいの？",  # a hair product
+        "品川の美容外科の上清液点滴って評判どうですか",  # reviews are not given (医療広告ガイドライン)
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

@@ -19,6 +19,9 @@ URGENT = [
     "昨日施術を受けて、風邪っぽくて熱が38度あります",
     "息子がインフルで熱が39度。私も昨日施術を受けたんですが同じくらい熱があります",
     "施術のあと歯ぐきまで腫れて痛い",
+    "風邪っぽくて熱が38度あります",  # the patient's own fever may be the reaction
+    "歯がガタガタ震えるほど寒気がする",
+    "顔が腫れてきて、息苦しくならないか心配",  # swelling now, and a worry on top
     "いきぐるしい",
     "ｲｷｸﾞﾙｼｲ",  # half-width katakana
     "のどがはれてくるしい",  # hiragana only
@@ -167,6 +170,10 @@ NOT_URGENT = [
     "うちの猫がさっき毛玉吐いたんだけど大丈夫かな",  # a pet, not the patient
     "子どもがインフルっぽくて熱38度あります。小児科どこがいいですか",  # someone else's illness, no treatment
     "虫歯が痛い",  # an ailment no treatment here touches
+    "歯がいたい",
+    "風邪ひいたっぽい、のどが痛い",  # a cold, and no fever
+    "もしかして顔が赤くはれたりしないか心配です",  # a worry before anything has happened
+    "肌が敏感ですぐ真っ赤になるタイプなんです",  # a tendency
     "親知らずが腫れて痛いです",
     "友達が別のクリニックでエクソソームを受けてじんましんが出たと言っていました。私にもそういうリスクはありますか？",
     "エクソソームを受けた動機は友達の勧めです",  # a motive, not a heartbeat
