@@ -79,7 +79,10 @@ def test_urgent_guard_runs_before_matching(answerer: Answerer) -> None:
     assert answerer.answer("アレルギーかも。施術後から唇が腫れてきました").kind == "urgent"
 
 
-@pytest.mark.parametrize(("message", "kind"), [("こんにちは", "smalltalk"), ("ありがとうございました！", "smalltalk"), ("使い方を教えて", "smalltalk")])
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("こんにちは", "smalltalk"), ("ありがとうございました！", "smalltalk"), ("使い方を教えて", "smalltalk"), ("お疲れさまです", "smalltalk")],
+)
 def test_smalltalk(answerer: Answerer, message: str, kind: str) -> None:
     result = answerer.answer(message)
     assert result.kind == kind
@@ -456,6 +459,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("エクソソーム受けたいんですがどうしたらいいですか", "booking"),
         ("おちちをあげてるさいちゅうなんですけどうけてもいいですか", "pregnancy"),
         ("点滴で気持ち悪くなったりすることはあるんですか", "side-effects"),
+        ("エクソソームってどうやって出来てんの？", "exosome-origin"),
+        ("ステムセルの培地から取った上澄みって、そもそも何なの", "supernatant-what"),  # the top of a medium
+        ("来院の日時を決めたいのですが", "booking"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -508,6 +514,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "幹細胞の培養ってどこの会社がやってるの？",
         "美容院でエクソソームトリートメント勧められたんやけど、あれって髪にいいの？",  # a hair product
         "品川の美容外科の上清液点滴って評判どうですか",  # reviews are not given (医療広告ガイドライン)
+        "他院で受けたエクソソーム点滴の効果が全然感じられないのですが、なぜでしょう",  # one person's result
+        "エクソソームの動物実験での結果を具体的に知りたいです",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
