@@ -245,7 +245,7 @@ _COVERS_UP = re.compile(fold_kana(r"(?:でも|で|じゃ|では)(?:隠|かく)")
 # Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.
 _COMPARISON = re.compile(
     fold_kana(r"比べ|比較|くらべ|どっち|どちら|より|安い|やすい|安く|高い|たかい|違い|ちがい|違う|上手|うま|評判|口コミ|"
-              r"おすすめ|オススメ|一番|いちばん|ランキング|ほうが|方が")
+              r"おすすめ|オススメ|一番|いちばん|ランキング|ほうが|方が|適正|妥当|相場|ぼったくり")
 )
 
 

@@ -37,7 +37,7 @@ _SEVERE = [
     # 動悸 converted to 動機 or 同期 (same sound), where only a heartbeat fits: 動機がする.
     r"(?:動機|同期)が(?:する|して|し(?:ます|てる|てい)|止ま|とま|おさま|収ま|ひど|激し|はげし)",
     r"(?:心臓|しんぞう)[^。!?]{0,3}(?:ばくばく|バクバク|どきどき|ドキドキ)", r"脈が[^。!?]{0,8}(?:速|早|はや|おかし|飛)",
-    r"(?:胸|むね)が[^。!?]{0,4}(?:苦|くる|痛|いた)", r"(?:どきどき|ばくばく)(?:が|して)?[^。!?]{0,4}(?:止まらな|とまらな|おさまらな|収まらな)",
+    r"(?:胸|むね)が[^。!?]{0,4}(?:苦|くる|痛|いた)", r"(?:どきどき|ばくばく)(?:が|して)?[^。!?]{0,4}(?:止まらな|とまらな|止まりません|とまりません|止まらん|とまらん|おさまらな|収まらな|おさまりません|収まりません)",
     r"アナフィラキシー", r"ショック(?!を受け|をうけ|だ|で|な|でし|です|すぎ)",  # 地味にショックです is a feeling
     r"血が止ま(?:らな|らん|りませ)", r"出血が止ま(?:らな|らん|りませ)", r"血が(?:ずっと|にじ|滲)", r"119", r"救急",
     r"息し(?:づら|ずら|にく)", r"息が(?:つら|辛)",
@@ -66,8 +66,11 @@ _ENGLISH_SEVERE = (
     r"\bhelp(?:\s*me\b|\s*!|\s*$)|please help|emergency"  # a cry for help, not "will it help?"
 )
 _ENGLISH_MODERATE = r"swell|swollen|itch|rash|pain|hurts?\b|fever|dizz|nause|vomit|bleed|red(?:ness)?\b|bruis"
+_RACING_HEART = r"(?:胸|むね)が[^。!?]{0,3}(?:どきどき|ばくばく)"
 _MODERATE = [
     r"じんましん", r"蕁麻疹", r"発疹", r"ほっしん", r"湿疹", r"しっしん", r"寒気", r"さむけ", r"悪寒", r"震え", r"ふるえ",
+    # A racing heart told as happening (胸がドキドキする); see _EXCITED.
+    _RACING_HEART, r"(?:脈|みゃく)が(?:早|速|はや)",
     r"めまい", r"目眩", r"眩暈", r"(?<!い)くらくら", r"ふらふら", r"ふらつ", r"ぐるぐる",  # not いくらくらい (how much)
     r"吐き気", r"はきけ", r"吐きそう", r"はきそう", r"嘔吐", r"おうと", r"吐い", r"はいちゃ", r"はいてしま", r"もどして", r"もどしちゃ", r"気持ち悪", r"きもちわる",
     r"高熱", r"こうねつ", r"(?:3[7-9]|4[0-2])(?:\.\d)?(?:度|ど(?!う))", r"(?:熱|ねつ)が(?:出|で|ある|あり|下がらな|さがらな|下がらん|さがらん)", r"発熱", r"(?:熱|ねつ)っぽ", r"熱を持", r"熱をも", r"熱い",
@@ -157,7 +160,7 @@ _EVERYDAY_ILLNESS = re.compile(
 # A milder symptom of a part or an ailment no treatment here touches (虫歯が痛い) is not one either.
 _UNRELATED_AILMENT = re.compile(
     fold_kana(r"虫歯|むしば|親知らず|おやしらず|歯医者|はいしゃ|歯科|歯ぐき|歯茎|奥歯|おくば|歯痛|歯が(?:痛|いた|ずき|しみ)|口内炎|こうないえん|"
-              r"生理痛|靴擦れ|くつずれ|ぎっくり腰|捻挫|ねんざ")
+              r"生理痛|靴擦れ|くつずれ|ぎっくり腰|腰痛|腰が痛|こしがいた|捻挫|ねんざ|整体|せいたい|肩こり|かたこり")
 )
 _TREATMENT = re.compile(
     fold_kana(r"施術|しじゅつ|注射|ちゅうしゃ|注入|点滴|てんてき|治療|ちりょう|導入|エクソ|えくそ|上清|じょうせい|幹細胞|"
@@ -204,6 +207,10 @@ _SKIN_COMPLAINT = re.compile(
     fold_kana(r"(?:赤く|あかく)?(?:腫れ|はれ)(?:た|てる|ている|上がった|あがった)?(?:大人)?(?:にきび|吹き出物|ふきでもの)|"
               r"(?:にきび|吹き出物|ふきでもの)(?:が|も|の)?(?:赤く|あかく)?(?:腫れ|はれ)")
 )
+# Looking forward to it or nervous (施術が楽しみで胸がドキドキ): a feeling, not a racing heart.
+_EXCITED = re.compile(fold_kana(r"楽しみ|たのしみ|わくわく|ワクワク|緊張|きんちょう|待ち遠し|まちどおし|嬉し|うれし"))
+_SINCE = re.compile(fold_kana(r"てから|後から|あとから|以来|さっき|今"))
+_RACING_HEART_PATTERN = re.compile(fold_kana(_RACING_HEART))
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
 _NOT_NOW = [
@@ -316,6 +323,8 @@ def _reports_a_reaction(text: str) -> bool:
             continue
         if _CHRONIC.search(sentence):
             sentence = _SKIN_COMPLAINT.sub(lambda m: "・" * len(m.group(0)), sentence)  # same length: offsets into original hold
+        if _EXCITED.search(sentence) and not _SINCE.search(sentence):
+            sentence = _RACING_HEART_PATTERN.sub(lambda m: "・" * len(m.group(0)), sentence)
         severe = _found(SEVERE, sentence, original)
         moderate = _found(MODERATE, sentence, original)
         if not severe and (

@@ -462,6 +462,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("エクソソームってどうやって出来てんの？", "exosome-origin"),
         ("ステムセルの培地から取った上澄みって、そもそも何なの", "supernatant-what"),  # the top of a medium
         ("来院の日時を決めたいのですが", "booking"),
+        ("肌の新陳代謝がよくなって明るくなるって聞いたんですが本当?", "dullness-texture"),
+        ("reserveしたいんですけどどうすればいい?", "booking"),
+        ("脂の膜で包まれた極小のカプセルが美容にいいって聞いたけど、そもそもそれ何?", "exosome-what"),
+        ("フェイスラインがもたついて老けて見える。上澄み液でシャキッとする？", "supernatant-effects"),  # シャキッと holds no キット
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -516,6 +520,12 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "品川の美容外科の上清液点滴って評判どうですか",  # reviews are not given (医療広告ガイドライン)
         "他院で受けたエクソソーム点滴の効果が全然感じられないのですが、なぜでしょう",  # one person's result
         "エクソソームの動物実験での結果を具体的に知りたいです",
+        "ルミキシルとハイドロキノン、シミにはどっちが効く?",  # two other products compared
+        "韓国の美容クリニックでエクソソーム受けたほうが安いって本当?",
+        "グロースファクター注射ってなんですか",
+        "他のクリニックで上清液の点滴を受けてるんですが、そこの料金って適正ですか",
+        "インスタでエクソソームを自分で打てるキットが売ってたけど安全?",
+        "子どもが熱出したんですけど、おすすめの小児科ありますか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

@@ -22,6 +22,9 @@ URGENT = [
     "風邪っぽくて熱が38度あります",  # the patient's own fever may be the reaction
     "歯がガタガタ震えるほど寒気がする",
     "顔が腫れてきて、息苦しくならないか心配",  # swelling now, and a worry on top
+    "点滴の後から胸がドキドキして止まりません",
+    "胸がドキドキする",
+    "初めて受けたんですが、さっきから胸がドキドキする",
     "いきぐるしい",
     "ｲｷｸﾞﾙｼｲ",  # half-width katakana
     "のどがはれてくるしい",  # hiragana only
@@ -174,6 +177,8 @@ NOT_URGENT = [
     "風邪ひいたっぽい、のどが痛い",  # a cold, and no fever
     "もしかして顔が赤くはれたりしないか心配です",  # a worry before anything has happened
     "肌が敏感ですぐ真っ赤になるタイプなんです",  # a tendency
+    "施術が楽しみで胸がドキドキしてます",  # looking forward to it
+    "腰が痛いので整体を探してます",
     "親知らずが腫れて痛いです",
     "友達が別のクリニックでエクソソームを受けてじんましんが出たと言っていました。私にもそういうリスクはありますか？",
     "エクソソームを受けた動機は友達の勧めです",  # a motive, not a heartbeat
