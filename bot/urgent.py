@@ -220,16 +220,26 @@ _NOT_NOW = [
 
 
 def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
-    """A symptom word, but not kana letters inside a katakana word (インフルエンザ is no ふるえ)."""
+    """A symptom word, but not kana letters inside a katakana word (インフルエンザ is no ふるえ),
+    nor hiragana that run on into the start of a katakana word (とはレベル is no はれ)."""
     for match in pattern.finditer(folded):
         start = match.start()
         inside_katakana = start > 0 and _KATAKANA.match(original[start - 1]) and _KATAKANA.match(original[start])
-        if not inside_katakana:
+        end = match.end()
+        into_katakana = (
+            _HIRAGANA_LETTER.match(original[start])
+            and _KATAKANA_LETTER.match(original[end - 1])
+            and end < len(original)
+            and _KATAKANA.match(original[end])
+        )
+        if not inside_katakana and not into_katakana:
             return True
     return False
 
 
 _KATAKANA = re.compile(r"[ァ-ヺー]")
+_KATAKANA_LETTER = re.compile(r"[ァ-ヺ]")
+_HIRAGANA_LETTER = re.compile(r"[ぁ-ゖ]")
 # Zero-width and other invisible format characters would split a symptom word (息\u200b苦しい).
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # A message that is only a cry of distress (くるしい, 助けて, 痛い…) is someone in trouble now.
