@@ -236,7 +236,8 @@ _SPACE_IN_HIRAGANA = re.compile(rf"(?<={_HIRAGANA_CHAR})\s+(?={_HIRAGANA_CHAR})"
 _COSMETICS = tuple(fold_kana(w) for w in ("化粧品", "化粧水", "美容液", "コスメ", "クリーム", "乳液"))
 _MEDIUM = fold_kana("培養液")
 _REACTED_TO = re.compile(
-    fold_kana(r"(?:で|でも|に)(?:すぐ|よく|たまに|少し|ちょっと)?(?:かぶれ|被れ|赤く|あかく|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")
+    fold_kana(r"(?:で|でも|に|も)(?:顔が|肌が|かおが|はだが)?(?:すぐ|よく|たまに|少し|ちょっと)?"
+              r"(?:かぶれ|被れ|赤く|あかく|真っ赤|まっか|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|しみる|しみて|染みる|染みて|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー)")
 )
 # ファンデがのらない: how make-up sits on the skin is a texture complaint, not a product question.
 _SITS_ON_SKIN = re.compile(fold_kana(r"(?:が|の)(?:のらな|乗らな|のり|ノリ|うく|浮く|浮い|よれ|ヨレ)"))

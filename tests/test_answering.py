@@ -466,6 +466,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("reserveしたいんですけどどうすればいい?", "booking"),
         ("脂の膜で包まれた極小のカプセルが美容にいいって聞いたけど、そもそもそれ何?", "exosome-what"),
         ("フェイスラインがもたついて老けて見える。上澄み液でシャキッとする？", "supernatant-effects"),  # シャキッと holds no キット
+        ("昔、化粧品で顔が真っ赤になったことがあって……それでも受けられますか", "allergy"),  # a cosmetic reacted to before
+        ("湿疹とかできたりしない？", "allergy"),
+        ("髪の毛が細くなって分け目が目立ってきた…効く？", "supernatant-effects"),
+        ("昔焼けたあとが茶色く残ってて、ファンデで隠しきれない", "spots-wrinkles"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -526,6 +530,12 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "他のクリニックで上清液の点滴を受けてるんですが、そこの料金って適正ですか",
         "インスタでエクソソームを自分で打てるキットが売ってたけど安全?",
         "子どもが熱出したんですけど、おすすめの小児科ありますか",
+        "施術当日ってメイクして帰れますか",  # aftercare the article does not cover
+        "エクソソームの効果って何ヶ月くらいもちますか",
+        "保険でニキビの飲み薬を出してもらうことはできますか",
+        "花粉症の薬って眠くなる？",  # the medicine's own effects
+        "エクソソームで効果が出る確率は何％ですか",
+        "目薬もらいたいんですけど眼科ってどこがいい",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
