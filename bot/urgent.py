@@ -23,11 +23,13 @@ _CRY_FOR_HELP = r"(?<![をがの])(?:助けて|たすけて)"
 _SEVERE = [
     r"いき(?:ぐる|くる|苦)し", r"息(?:ぐる|くる|苦)し", r"息が(?:でき|出来|し(?:にく|づら|ずら)|苦|くる|吸え|つま|詰ま|はやい|早い|荒)",
     r"いき(?:が|も)(?:でき|くる|しにく|しづら|しずら|すえ)", r"(?:息|いき)(?:も)?(?:でき|出来)(?:な|ん|ず)", r"呼吸", r"こきゅう", r"窒息",
-    r"(?:全身|ぜんしん|体中|からだじゅう|身体中|体じゅう)[^。!?]{0,12}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|ブツブツ|かゆ|痒|赤|腫|はれ)",
+    # (かいい, かいー: itchy in western dialects.)
+    r"(?:全身|ぜんしん|体中|からだじゅう|身体中|体じゅう)[^。!?]{0,12}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|ブツブツ|かゆ|痒|かいい|かいー|赤|腫|はれ)",
     r"(?:唇|くちびる|喉|のど|ノド|舌|まぶた|瞼|目の周り|顔中|顔全体|顔が)[^。!?]{0,8}(?:腫|はれ|はれ|むくん|パンパン|ぱんぱん)",
     r"(?:腫|はれ|はれ)[^。!?]{0,8}(?:唇|くちびる|喉|のど)",
     r"(?:喉|のど)[^。!?]{0,6}(?:つま|詰ま|狭|せま|苦し|くるし|締め|締ま|しまっ|しまる|しめつけ|イガイガ|いがいが|違和感|おかし|変)",
-    r"(?:苦し|くるし)[^。!?]{0,4}(?:息|いき)", r"(?:空気|くうき)が(?:入ってこ|はいってこ|吸えな|すえな)",
+    r"(?:首|くび)[^。!?]{0,14}(?:締め付け|しめつけ|締まる|しまる|締まっ|しまっ)[^。!?]{0,12}(?:苦し|くるし)",
+        r"(?:苦し|くるし)[^。!?]{0,4}(?:息|いき)", r"(?:空気|くうき)が(?:入ってこ|はいってこ|吸えな|すえな)",
     r"(?:舌|した)が[^。!?]{0,4}(?:腫|はれ|ぼって|ふくれ|膨れ|しびれ|痺れ)", r"うまく(?:話せ|しゃべれ|喋れ)", r"しゃべれな", r"喋れな", r"言葉が出な",
     # 意識が遠い, but not 美意識 nor 美容意識が高い; いしき not inside ちゃいろい・しきそ (茶色い色素).
     r"(?<![美び])(?:意識|いしき)(?:が|は|も|を|不明|ない|なく)(?!高|たか)",
@@ -160,12 +162,13 @@ _EVERYDAY_ILLNESS = re.compile(
 # A milder symptom of a part or an ailment no treatment here touches (虫歯が痛い) is not one either.
 _UNRELATED_AILMENT = re.compile(
     fold_kana(r"虫歯|むしば|親知らず|おやしらず|歯医者|はいしゃ|歯科|歯ぐき|歯茎|奥歯|おくば|歯痛|歯が(?:痛|いた|ずき|しみ)|口内炎|こうないえん|"
-              r"生理痛|靴擦れ|くつずれ|ぎっくり腰|腰痛|腰が痛|こしがいた|捻挫|ねんざ|整体|せいたい|肩こり|かたこり")
+              r"生理痛|靴擦れ|くつずれ|ぎっくり腰|腰痛|腰が痛|こしがいた|捻挫|ねんざ|整体|せいたい|肩こり|かたこり|日焼け|ひやけ")
 )
 _TREATMENT = re.compile(
     fold_kana(r"施術|しじゅつ|注射|ちゅうしゃ|注入|点滴|てんてき|治療|ちりょう|導入|エクソ|えくそ|上清|じょうせい|幹細胞|"
               r"打っ|うっ(?:た|て)|打た|受け|うけ(?:た|て)|クリニック|くりにっく|そちら|御院|貴院|こちらで")
 )
+_SCRATCHY_THROAT = re.compile(fold_kana(r"(?:喉|のど|ノド)(?:が|も)?(?:イガイガ|いがいが|違和感|痛い|いたい)"))
 # "If it happens…" and "last time… will it happen again?" are questions, whatever verb forms they use.
 _IF = re.compile(
     fold_kana(
@@ -331,6 +334,9 @@ def _reports_a_reaction(text: str) -> bool:
             sentence = sentence.strip()
         if not sentence:
             continue
+        if _EVERYDAY_ILLNESS.search(folded) and not _TREATMENT.search(folded):
+            # 風邪ひいたっぽい、喉がいがいがする: a cold's throat, no treatment named.
+            sentence = _SCRATCHY_THROAT.sub(lambda m: "・" * len(m.group(0)), sentence)
         if _CHRONIC.search(sentence):
             sentence = _SKIN_COMPLAINT.sub(lambda m: "・" * len(m.group(0)), sentence)  # same length: offsets into original hold
         if _EXCITED.search(sentence) and not _SINCE.search(sentence):

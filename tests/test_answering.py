@@ -470,6 +470,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("湿疹とかできたりしない？", "allergy"),
         ("髪の毛が細くなって分け目が目立ってきた…効く？", "supernatant-effects"),
         ("昔焼けたあとが茶色く残ってて、ファンデで隠しきれない", "spots-wrinkles"),
+        ("上清液ってサプリみたいなもの？", "supernatant-what"),  # what it is, not a supplement taken beside it
+        ("受けた後にぽりぽり掻きたくなったりしますか", "allergy"),
+        ("注射のあとが膿んだりすることってあるんでしょうか", "side-effects"),
+        ("病院で出されてるのを毎日服んでるけど関係ある？", "drug-interaction"),
+        ("頭のてっぺんが透けてきたのが悩みです、幹細胞のエキスで変わりますか", "supernatant-effects"),
+        ("最近すぐバテるんだけど、上澄み液って体の元気にも関係ある？", "supernatant-effects"),
+        ("前にヒアルロン酸打って顔がぱんぱんになったことがあって、今回も体が拒否反応起こさないか不安", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -536,6 +543,10 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "花粉症の薬って眠くなる？",  # the medicine's own effects
         "エクソソームで効果が出る確率は何％ですか",
         "目薬もらいたいんですけど眼科ってどこがいい",
+        "日経平均いまいくら",
+        "頭痛薬ってロキソニンとイブどっちがいい",
+        "つわりの時期に食べやすいものってある？",
+        "送料無料になるのはいくらからですか？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
