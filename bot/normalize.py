@@ -403,7 +403,9 @@ class Normaliser:
                 reading = "".join(fold_kana(m.reading_form() or m.surface()) for m in morphemes[i:j])
                 canonical = table.get(reading)
                 starts_badly = _is_function_word(morphemes[i]) if j - i == 1 else morphemes[i].part_of_speech()[0] == "助詞"
-                if canonical is not None and not starts_badly and not (
+                # なんで asks why, not what (あれなんでだろう).
+                why = reading.endswith("なん") and j < len(morphemes) and morphemes[j].surface().startswith("で")
+                if canonical is not None and not starts_badly and not why and not (
                     reading in self._stem_readings and len(morphemes[j - 1].surface()) > 1
                 ):
                     out.append(canonical)
@@ -483,6 +485,8 @@ class Normaliser:
         for start in range(len(run) - 1, -1, -1):
             for end in range(min(len(run), start + self._longest_spelling), start + 2, -1):
                 reading = run[start:end]
+                if reading.endswith("なん") and run.startswith("で", end):
+                    continue  # なんで asks why, not what (あれなんでだろう)
                 if reading in self._kana_spellings and (end == len(run) or run[end] in _WORD_END or found[end]):
                     found[start] = reading
                     break
@@ -510,10 +514,13 @@ class Normaliser:
             word = match.group(0)
             if word in self._known_katakana or self._in_dictionary(word):
                 return word  # ニュース is a word of its own, not a typo of メニュー
+            if any(target in word for target in self._spelling_targets):
+                return word  # エクソソームサプリ: a known term and another word, no typo
             best = process.extractOne(
                 word, self._spelling_targets, scorer=fuzz.ratio, score_cutoff=75
             )
-            return best[0] if best else word
+            # A typo drops, adds or swaps a letter or two; a longer run is other words too.
+            return best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word
 
         return _KATAKANA_RUN.sub(fix, text)
 

@@ -477,6 +477,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("頭のてっぺんが透けてきたのが悩みです、幹細胞のエキスで変わりますか", "supernatant-effects"),
         ("最近すぐバテるんだけど、上澄み液って体の元気にも関係ある？", "supernatant-effects"),
         ("前にヒアルロン酸打って顔がぱんぱんになったことがあって、今回も体が拒否反応起こさないか不安", "allergy"),
+        ("美容系YouTuberがみんな言ってる「エクソなんとか」って何なの", "exosome-what"),  # where it was heard, not its beauty effects
+        ("点滴で倒れたりすることってあるの？", "side-effects"),
+        ("一度先生に話を聞いてみたいです。どうしたらいい？", "booking"),
+        ("そちらに伺う前に連絡いりますか？申し込みのやり方知りたい", "booking"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -547,6 +551,14 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "頭痛薬ってロキソニンとイブどっちがいい",
         "つわりの時期に食べやすいものってある？",
         "送料無料になるのはいくらからですか？",
+        "湘南美容のエクソソームっていくら？",  # another clinic, named
+        "韓国でエクソソーム受けるとだいたいいくら？",
+        "エクソソームの吸入ってあるの？",
+        "前に別のクリニックでエクソソーム受けたとき全然効かなかったんだけど、あれなんでだろう",  # なんで asks why
+        "飲むタイプのエクソソームサプリって効果ありますか",  # エクソソームサプリ is no typo of エクソソーム
+        "幹細胞の保管サービス（細胞バンク）はやっていますか",
+        "頭痛薬を飲みすぎるとどうなる？",
+        "土日もあいてる？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:

@@ -162,6 +162,11 @@ def test_a_listed_stem_read_by_another_sound_takes_no_whole_word(answerer) -> No
     assert "副作用" in {w.base for w in answerer.normaliser.normalise("副作洋はありますか").words}  # a wrong kanji still reads
 
 
+def test_a_katakana_compound_is_no_typo_of_the_term_inside_it(answerer) -> None:
+    assert "エクソソームサプリ" in answerer.normaliser.normalise("エクソソームサプリって効果ある？").other_topics
+    assert "えくそそーむ" in {w.base for w in answerer.normaliser.normalise("エクソーソムって何").words}  # a typo still is
+
+
 def test_listed_words_typed_in_hiragana_inside_a_long_run_are_found(answerer) -> None:
     def concepts(text: str) -> set[str]:
         return {w.base for w in answerer.normaliser.normalise(text).words if w.concept}
