@@ -481,6 +481,7 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("点滴で倒れたりすることってあるの？", "side-effects"),
         ("一度先生に話を聞いてみたいです。どうしたらいい？", "booking"),
         ("そちらに伺う前に連絡いりますか？申し込みのやり方知りたい", "booking"),
+        ("エクソソームの作り方ってどんな感じ？", "exosome-origin"),  # how it is made, not how the treatment feels
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
