@@ -560,6 +560,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "幹細胞の保管サービス（細胞バンク）はやっていますか",
         "頭痛薬を飲みすぎるとどうなる？",
         "土日もあいてる？",
+        "他のクリニックでエクソソーム打ったんですけど全然効果感じません。そこのやり方が悪かったんですかね",
+        "花粉症の薬ってどこで買えますか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
