@@ -236,11 +236,11 @@ _SPACE_IN_HIRAGANA = re.compile(rf"(?<={_HIRAGANA_CHAR})\s+(?={_HIRAGANA_CHAR})"
 _COSMETICS = tuple(fold_kana(w) for w in ("化粧品", "化粧水", "美容液", "コスメ", "クリーム", "乳液"))
 _MEDIUM = fold_kana("培養液")
 _REACTED_TO = re.compile(
-    fold_kana(r"(?:で|でも|に|も|を?(?:打って|うって|使って|つかって|塗って|ぬって|入れて|いれて))(?:顔が|肌が|かおが|はだが)?(?:すぐ|よく|たまに|少し|ちょっと)?"
+    fold_kana(r"(?:で|でも|に|も|を?(?:打って|うって|使って|つかって|塗って|ぬって|入れて|いれて|使うと|つかうと|塗ると|ぬると))(?:顔が|肌が|かおが|はだが)?(?:すぐ|よく|たまに|少し|ちょっと)?"
               r"(?:かぶれ|被れ|赤く|あかく|真っ赤|まっか|荒れ|あれ|反応|かゆ|痒|ひりひり|ヒリヒリ|しみる|しみて|染みる|染みて|湿疹|ぶつぶつ|じんましん|蕁麻疹|アレルギー|合わな|あわな|ぱんぱん|パンパン|腫れ|はれ)")
 )
 # ファンデがのらない: how make-up sits on the skin is a texture complaint, not a product question.
-_SITS_ON_SKIN = re.compile(fold_kana(r"(?:が|の)(?:のらな|乗らな|のり|ノリ|うく|浮く|浮い|よれ|ヨレ)"))
+_SITS_ON_SKIN = re.compile(fold_kana(r"(?:が|の)(?:のらな|乗らな|のり|ノリ|うく|浮く|浮い|よれ|ヨレ)|(?:のり|ノリ)(?:が)?(?:悪|わる)"))
 # ファンデでも隠しきれない: make-up that hides the concern is context of a skin question.
 _COVERS_UP = re.compile(fold_kana(r"(?:でも|で|じゃ|では)(?:隠|かく)"))
 # Words that compare (安い, どっち, 比べ, 評判): with another clinic named, the question compares clinics.

@@ -482,6 +482,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("一度先生に話を聞いてみたいです。どうしたらいい？", "booking"),
         ("そちらに伺う前に連絡いりますか？申し込みのやり方知りたい", "booking"),
         ("エクソソームの作り方ってどんな感じ？", "exosome-origin"),  # how it is made, not how the treatment feels
+        ("医師と話す時間を確保したい。手続きは？", "booking"),
+        ("いかほど用意していけばよいのか", "treatment-menu"),
+        ("おでこにボツボツ出来まくってる、思春期かよ", "acne"),
+        ("肌がゴワゴワでファンデのりが悪い", "dullness-texture"),  # how make-up sits, not a make-up product
+        ("目じりのカラスの足跡が気になる", "spots-wrinkles"),
+        ("体わるくなったりしない？", "side-effects"),
+        ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
 )
@@ -562,6 +569,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "土日もあいてる？",
         "他のクリニックでエクソソーム打ったんですけど全然効果感じません。そこのやり方が悪かったんですかね",
         "花粉症の薬ってどこで買えますか",
+        "子供のアトピーにエクソソームって使えるんですか",  # treating a skin disease
+        "医療用かつらの相談はできるか",
+        "脂肪吸引のリスクについて知りたいです",  # の・りすく holds no ノリ of make-up
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
