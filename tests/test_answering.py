@@ -488,6 +488,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("肌がゴワゴワでファンデのりが悪い", "dullness-texture"),  # how make-up sits, not a make-up product
         ("目じりのカラスの足跡が気になる", "spots-wrinkles"),
         ("体わるくなったりしない？", "side-effects"),
+        ("肌にいいって噂の「エクソなんとか」って、結局どういう物質？", "exosome-what"),  # the rumour describes it; the question asks what it is
+        ("肌にいいって言われてる例の微粒子は、そもそも何から採れるんですか", "exosome-origin"),
+        ("エクソソームって肌にいいって言われてるけど本当？", "exosome-beauty"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
