@@ -491,6 +491,7 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("肌にいいって噂の「エクソなんとか」って、結局どういう物質？", "exosome-what"),  # the rumour describes it; the question asks what it is
         ("肌にいいって言われてる例の微粒子は、そもそも何から採れるんですか", "exosome-origin"),
         ("エクソソームって肌にいいって言われてるけど本当？", "exosome-beauty"),
+        ("花粉症持ちですが受けられますか", "allergy"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
@@ -575,6 +576,10 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "子供のアトピーにエクソソームって使えるんですか",  # treating a skin disease
         "医療用かつらの相談はできるか",
         "脂肪吸引のリスクについて知りたいです",  # の・りすく holds no ノリ of make-up
+        "エクソソームって何年に発見されたの？",
+        "花粉症つらすぎる",  # a complaint, no question about the treatment
+        "日曜日もあいてますか",  # opening days
+        "一週間で3キロ痩せる方法ある？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
