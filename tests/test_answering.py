@@ -492,6 +492,13 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("肌にいいって言われてる例の微粒子は、そもそも何から採れるんですか", "exosome-origin"),
         ("エクソソームって肌にいいって言われてるけど本当？", "exosome-beauty"),
         ("花粉症持ちですが受けられますか", "allergy"),
+        ("毎朝血圧のを一錠のんでます", "drug-interaction"),
+        ("もしかしたら赤ちゃんできたかもしれん時期なんやけど", "pregnancy"),
+        ("万が一、体に異変が起きたりすることってあるんでしょうか", "side-effects"),
+        ("敏感肌で化粧品でもすぐ負けるんやけど", "allergy"),  # a cosmetic the skin reacted to
+        ("ぶつぶつ出たらどうしよう、そういうことってあるの？", "allergy"),
+        ("クリニックでは実際どういうことをしてくれるの？", "treatment-menu"),
+        ("疲れて見える暗い顔がパッと明るくなったりする？", "dullness-texture"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
