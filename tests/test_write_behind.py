@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -40,6 +41,17 @@ def test_writes_queued_while_the_writer_is_busy_share_one_transaction() -> None:
     release.set()
     assert writer.flush(5)
     assert [[name for name, _ in batch] for batch in batches] == [["a"], ["b", "c", "d"]]
+    writer.close()
+
+
+def test_rows_queued_within_the_linger_share_one_transaction_and_a_flush_does_not_wait_for_it() -> None:
+    batches: list[list[str]] = []
+    writer = WriteBehind(lambda ops: batches.append([name for name, _ in ops]), failure=StoreUnavailable, linger=5.0)
+    for name in "abc":
+        assert writer.put((name, {}))
+    started = time.monotonic()
+    assert writer.flush(2)
+    assert time.monotonic() - started < 1 and batches == [["a", "b", "c"]]
     writer.close()
 
 
