@@ -499,6 +499,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("ぶつぶつ出たらどうしよう、そういうことってあるの？", "allergy"),
         ("クリニックでは実際どういうことをしてくれるの？", "treatment-menu"),
         ("疲れて見える暗い顔がパッと明るくなったりする？", "dullness-texture"),
+        ("エクソソームは薬なんですか？それとも何かの成分？", "exosome-what"),  # what it is, not medicine the patient takes
+        ("えくそそーむってどこでできるの", "exosome-origin"),
+        ("予薬したいです", "booking"),  # 約 typed as 薬
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
@@ -587,6 +590,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "花粉症つらすぎる",  # a complaint, no question about the treatment
         "日曜日もあいてますか",  # opening days
         "一週間で3キロ痩せる方法ある？",
+        "今日なんかめっちゃ疲れた〜",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
