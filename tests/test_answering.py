@@ -502,6 +502,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("エクソソームは薬なんですか？それとも何かの成分？", "exosome-what"),  # what it is, not medicine the patient takes
         ("えくそそーむってどこでできるの", "exosome-origin"),
         ("予薬したいです", "booking"),  # 約 typed as 薬
+        ("What is exosome? 日本語でいいので簡単に教えてください", "exosome-what"),  # English mixed in
+        ("where does exosome come from?", "exosome-origin"),
+        ("spotsとwrinkles良くなる？", "spots-wrinkles"),
+        ("medicine飲んでるけどOK?", "drug-interaction"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
@@ -591,6 +595,10 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "日曜日もあいてますか",  # opening days
         "一週間で3キロ痩せる方法ある？",
         "今日なんかめっちゃ疲れた〜",
+        "植物幹細胞エキスとヒト幹細胞の違いは？",
+        "幹細胞の寿命ってどのくらい？",
+        "上清液って誰の幹細胞を使ってるの？ドナーってどんな人？",
+        "エクソソームの効果が出る人って何％くらいですか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
