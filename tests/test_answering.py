@@ -506,6 +506,8 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("where does exosome come from?", "exosome-origin"),
         ("spotsとwrinkles良くなる？", "spots-wrinkles"),
         ("medicine飲んでるけどOK?", "drug-interaction"),
+        ("上清液ってどうやってできる液体なの？", "supernatant-what"),  # the supernatant, described by how it is made
+        ("顎のブツブツがずっと治らないんです。赤いのが何個もあって", "acne"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
     ],
@@ -599,6 +601,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "幹細胞の寿命ってどのくらい？",
         "上清液って誰の幹細胞を使ってるの？ドナーってどんな人？",
         "エクソソームの効果が出る人って何％くらいですか",
+        "1本にエクソソームの粒子って何個くらい入ってるんですか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
