@@ -198,7 +198,10 @@ _REPORTED_IN_GENERAL = re.compile(
     fold_kana(r"報告され|報告があ|報告はあ|ほうこくされ|ほうこくがあ|ほうこくはあ|例はあ|例があ|ような副作用|ようなふくさよう|ことってあ|ことはありますか|なんてこと|なんてない|なんてありません")
 )
 # A worry that it might happen (赤くはれたりしないか心配です), told before anything has.
-_WORRIED_IT_MIGHT = re.compile(fold_kana(r"(?:たり|だり)しないか|(?:ないか|ないかと|ないかが)(?:心配|しんぱい|不安|ふあん|気になり|きになり|気になって)"))
+_WORRIED_IT_MIGHT = re.compile(
+    fold_kana(r"(?:たり|だり)しないか|(?:ないか|ないかと|ないかが)(?:心配|しんぱい|不安|ふあん|気になり|きになり|気になって)|"
+              r"(?:が|も)(?:心配|しんぱい|不安|ふあん)(?:です|で|なん|なの|$)")  # アナフィラキシーが心配です
+)
 _EARLIER = re.compile(fold_kana(r"去年|きょねん|昨年|さくねん|前回|ぜんかい|以前|いぜん|(?<![日分間週])前に|ヶ月前|か月前|年前|ねんまえ|昔|むかし(?!て)|その時は|そのときは|あの時は|あのときは"))
 # 以前、別の注射で蕁麻疹が出たことがあります: a past experience, told as background, even when severe.
 _EXPERIENCED = re.compile(fold_kana(r"(?:た|だ)こと(?:が|も)?(?:あ|有)"))

@@ -507,6 +507,12 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("spotsとwrinkles良くなる？", "spots-wrinkles"),
         ("medicine飲んでるけどOK?", "drug-interaction"),
         ("上清液ってどうやってできる液体なの？", "supernatant-what"),  # the supernatant, described by how it is made
+        ("エキソソーム？エクソソーム？どっちか分からんけど、それってなんですか", "exosome-what"),  # unsure of the name, no comparison
+        ("上清液って上澄み液みたいなものですか？", "supernatant-what"),
+        ("最近顔色がくすんで見えるって言われてショックでした…エクソソームで変わりますか？", "dullness-texture"),  # upset, not anaphylactic shock
+        ("妊身中ですが受けられますか", "pregnancy"),
+        ("エクソソーム点滴とかもやってますか？", "treatment-menu"),
+        ("払う額の目安だけでも知りたいです", "treatment-menu"),
         ("顎のブツブツがずっと治らないんです。赤いのが何個もあって", "acne"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
