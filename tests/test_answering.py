@@ -513,6 +513,9 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("妊身中ですが受けられますか", "pregnancy"),
         ("エクソソーム点滴とかもやってますか？", "treatment-menu"),
         ("払う額の目安だけでも知りたいです", "treatment-menu"),
+        ("上清液は何かの薬ですか？", "supernatant-what"),
+        ("肌が真っ赤に荒れることってあるん？", "allergy"),
+        ("受けたあとふらっとしたりしないかな…", "side-effects"),
         ("顎のブツブツがずっと治らないんです。赤いのが何個もあって", "acne"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
@@ -608,6 +611,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "上清液って誰の幹細胞を使ってるの？ドナーってどんな人？",
         "エクソソームの効果が出る人って何％くらいですか",
         "1本にエクソソームの粒子って何個くらい入ってるんですか",
+        "住宅ローンの相談したい",
+        "おじいちゃんの介護で疲れた",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
