@@ -30,6 +30,7 @@ URGENT = [
     "施術直後から咽頭の違和感と嗄声が出てきました",  # in a nurse's words
     "点滴後、全身に膨疹が広がってきています",
     "娘の顔が施術のあと腫れてきた",  # someone else's reaction to the treatment
+    "夫に「唇たらこみたいになってるよ」って言われました。今朝施術したばかりです",  # swollen lips as others see them
     "施術後から動悸がする、本当に苦しい",
     "顔が腫れてきて心配です",
     "息苦しいのが心配です",
