@@ -224,6 +224,7 @@ _SKIN_COMPLAINT = re.compile(
 _EXCITED = re.compile(fold_kana(r"楽しみ|たのしみ|わくわく|ワクワク|緊張|きんちょう|待ち遠し|まちどおし|嬉し|うれし"))
 _SINCE = re.compile(fold_kana(r"てから|後から|あとから|以来|さっき|今"))
 _RACING_HEART_PATTERN = re.compile(fold_kana(_RACING_HEART))
+_REMEDY = re.compile(fold_kana(r"(?:吐き気|はきけ|痛み|いたみ|かゆみ|痒み|咳|せき|下痢|げり|酔い|よい)止め|熱さまし|熱冷まし|解熱剤|鎮痛剤|酔い止め"))
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
 _NOT_NOW = [
@@ -349,6 +350,8 @@ def _reports_a_reaction(text: str) -> bool:
             sentence = _SCRATCHY_THROAT.sub(lambda m: "・" * len(m.group(0)), sentence)
         if _CHRONIC.search(sentence):
             sentence = _SKIN_COMPLAINT.sub(lambda m: "・" * len(m.group(0)), sentence)  # same length: offsets into original hold
+        # 吐き気止めの薬, 痛み止め: a medicine's name, not a symptom.
+        sentence = _REMEDY.sub(lambda m: "・" * len(m.group(0)), sentence)
         if _EXCITED.search(sentence) and not _SINCE.search(sentence):
             sentence = _RACING_HEART_PATTERN.sub(lambda m: "・" * len(m.group(0)), sentence)
         severe = _found(SEVERE, sentence, original)

@@ -516,6 +516,11 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("上清液は何かの薬ですか？", "supernatant-what"),
         ("肌が真っ赤に荒れることってあるん？", "allergy"),
         ("受けたあとふらっとしたりしないかな…", "side-effects"),
+        ("ぶっちゃけ高い？学生でも手が届く？", "treatment-menu"),
+        ("肝細胞培養上清液の「かんさいぼう」ってなに？", "supernatant-what"),  # 幹 typed as 肝
+        ("ブツブツができたりしないか心配", "allergy"),
+        ("エクソソームの施術は誰がしてくれるんですか？", "treatment-menu"),
+        ("エクソソームはどうやってつくってるんですか", "exosome-origin"),
         ("顎のブツブツがずっと治らないんです。赤いのが何個もあって", "acne"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
@@ -613,6 +618,9 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "1本にエクソソームの粒子って何個くらい入ってるんですか",
         "住宅ローンの相談したい",
         "おじいちゃんの介護で疲れた",
+        "授乳中でも飲めるニキビの薬ってありますか",  # a prescription, not a medicine taken beside the treatment
+        "マイクロニードルパッチのエクソソームって効く？",
+        "ｴｸｿｿｰﾑ以外にｵｽｽﾒの美容点滴ある？",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
