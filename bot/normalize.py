@@ -402,12 +402,7 @@ class Normaliser:
             for j in range(min(len(morphemes), i + 4), i, -1):
                 reading = "".join(fold_kana(m.reading_form() or m.surface()) for m in morphemes[i:j])
                 canonical = table.get(reading)
-                starts_badly = _is_function_word(morphemes[i]) if j - i == 1 else morphemes[i].part_of_speech()[0] == "助詞"
-                # なんで asks why, not what (あれなんでだろう).
-                why = reading.endswith("なん") and j < len(morphemes) and morphemes[j].surface().startswith("で")
-                if canonical is not None and not starts_badly and not why and not (
-                    reading in self._stem_readings and len(morphemes[j - 1].surface()) > 1
-                ):
+                if canonical is not None and self._reads_as_listed(morphemes, i, j, reading):
                     out.append(canonical)
                     i = j
                     break
@@ -415,6 +410,18 @@ class Normaliser:
                 out.append(morphemes[i])
                 i += 1
         return out
+
+    def _reads_as_listed(self, morphemes: list, i: int, j: int, reading: str) -> bool:
+        """Whether morphemes[i:j], whose reading a listed word has, may stand for that word."""
+        if j - i == 1 and _is_function_word(morphemes[i]):
+            return False  # a particle or an ending alone
+        if j - i > 1 and morphemes[i].part_of_speech()[0] == "助詞":
+            return False  # なんか・よう is no 通う
+        following = morphemes[j].surface() if j < len(morphemes) else ""
+        if _asks_why(reading, following):
+            return False
+        # A listed stem (に効, read にかい) stands only for a run that ends in a lone kanji too.
+        return not (reading in self._stem_readings and len(morphemes[j - 1].surface()) > 1)
 
     def _romaji_to_kana(self, text: str) -> str:
         """A message typed in romaji (nikibi ni kikimasu ka) read as kana; listed words stay."""
@@ -485,8 +492,8 @@ class Normaliser:
         for start in range(len(run) - 1, -1, -1):
             for end in range(min(len(run), start + self._longest_spelling), start + 2, -1):
                 reading = run[start:end]
-                if reading.endswith("なん") and run.startswith("で", end):
-                    continue  # なんで asks why, not what (あれなんでだろう)
+                if _asks_why(reading, run[end:]):
+                    continue
                 if reading in self._kana_spellings and (end == len(run) or run[end] in _WORD_END or found[end]):
                     found[start] = reading
                     break
@@ -540,6 +547,11 @@ _KANA_ONLY = re.compile(r"[\u3041-\u309fー]+")
 # which mark loanwords (カロナール, ヘッドスパ is caught below).
 _NATIVE_KATAKANA = re.compile(r"[アイウエオカ-モヤユヨ-ロワヲンッャュョ]+")
 _FUNCTION_POS = ("助詞", "助動詞")
+
+
+def _asks_why(reading: str, following: str) -> bool:
+    """なんで asks why, not what: a listed なん (何) followed by で (あれなんでだろう)."""
+    return reading.endswith("なん") and following.startswith("で")
 
 
 def _reads_as_words(morphemes: list) -> bool:

@@ -224,13 +224,19 @@ _SKIN_COMPLAINT = re.compile(
 _EXCITED = re.compile(fold_kana(r"楽しみ|たのしみ|わくわく|ワクワク|緊張|きんちょう|待ち遠し|まちどおし|嬉し|うれし"))
 _SINCE = re.compile(fold_kana(r"てから|後から|あとから|以来|さっき|今"))
 _RACING_HEART_PATTERN = re.compile(fold_kana(_RACING_HEART))
-_REMEDY = re.compile(fold_kana(r"(?:吐き気|はきけ|痛み|いたみ|かゆみ|痒み|咳|せき|下痢|げり|酔い|よい)止め|熱さまし|熱冷まし|解熱剤|鎮痛剤|酔い止め"))
+_REMEDY = re.compile(fold_kana(r"(?:吐き気|はきけ|痛み|いたみ|かゆみ|痒み|咳|せき|下痢|げり|酔い|よい)止め|熱さまし|熱冷まし|解熱剤|鎮痛剤"))
 # Forms that look like "happening now" but are not: もし腫れてしまったら is a condition,
 # 出る人っていますか asks about other people.
 _NOT_NOW = [
     (re.compile(fold_kana(r"(?:てしまっ|ちゃっ|じゃっ)たら")), "たら"),
     (re.compile(fold_kana(r"(人|ひと|方|かた)って(いる|います)")), r"\1\2"),
 ]
+
+
+def _masked(pattern: re.Pattern[str], sentence: str) -> str:
+    """The sentence with what `pattern` finds blanked out, keeping its length: offsets into the
+    original text still hold."""
+    return pattern.sub(lambda m: "・" * len(m.group(0)), sentence)
 
 
 def _found(pattern: re.Pattern[str], folded: str, original: str) -> bool:
@@ -347,13 +353,13 @@ def _reports_a_reaction(text: str) -> bool:
             continue
         if _EVERYDAY_ILLNESS.search(folded) and not _TREATMENT.search(folded):
             # 風邪ひいたっぽい、喉がいがいがする: a cold's throat, no treatment named.
-            sentence = _SCRATCHY_THROAT.sub(lambda m: "・" * len(m.group(0)), sentence)
+            sentence = _masked(_SCRATCHY_THROAT, sentence)
         if _CHRONIC.search(sentence):
-            sentence = _SKIN_COMPLAINT.sub(lambda m: "・" * len(m.group(0)), sentence)  # same length: offsets into original hold
+            sentence = _masked(_SKIN_COMPLAINT, sentence)
         # 吐き気止めの薬, 痛み止め: a medicine's name, not a symptom.
-        sentence = _REMEDY.sub(lambda m: "・" * len(m.group(0)), sentence)
+        sentence = _masked(_REMEDY, sentence)
         if _EXCITED.search(sentence) and not _SINCE.search(sentence):
-            sentence = _RACING_HEART_PATTERN.sub(lambda m: "・" * len(m.group(0)), sentence)
+            sentence = _masked(_RACING_HEART_PATTERN, sentence)
         severe = _found(SEVERE, sentence, original)
         moderate = _found(MODERATE, sentence, original)
         if not severe and (
