@@ -521,6 +521,10 @@ def test_a_pointer_back_at_the_name_asks_what_it_is(answerer: Answerer) -> None:
         ("ブツブツができたりしないか心配", "allergy"),
         ("エクソソームの施術は誰がしてくれるんですか？", "treatment-menu"),
         ("エクソソームはどうやってつくってるんですか", "exosome-origin"),
+        ("失神する人っているんですか？", "side-effects"),
+        ("先生に一回話だけ聞いてみたい", "booking"),
+        ("やってからマズいことになった人っているの？", "side-effects"),
+        ("夕方になると顔が灰色っぽく見えるのがイヤ", "dullness-texture"),
         ("顎のブツブツがずっと治らないんです。赤いのが何個もあって", "acne"),
         ("新しい化粧水を使うとすぐかぶれてしまうタイプなんですが、大丈夫でしょうか", "allergy"),
         ("細胞と細胞の間で情報をリレーしてる粒があるらしいけど、具体的に何をやってるの？", "exosome-function"),  # what it does, not "do you offer it"
@@ -621,6 +625,8 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "授乳中でも飲めるニキビの薬ってありますか",  # a prescription, not a medicine taken beside the treatment
         "マイクロニードルパッチのエクソソームって効く？",
         "ｴｸｿｿｰﾑ以外にｵｽｽﾒの美容点滴ある？",
+        "ピル飲んでると血栓ができやすいって本当？",  # the pill's own risks
+        "花粉症のステロイド注射って打ってもらえますか",
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
