@@ -627,6 +627,7 @@ def test_everyday_wording_and_typos(answerer: Answerer, question: str, entry_id:
         "ｴｸｿｿｰﾑ以外にｵｽｽﾒの美容点滴ある？",
         "ピル飲んでると血栓ができやすいって本当？",  # the pill's own risks
         "花粉症のステロイド注射って打ってもらえますか",
+        "エクソソームって大きさ何ナノくらい？",  # 何ナノ, not なんなの
     ],
 )
 def test_other_things_sharing_a_faq_word_are_not_answered(answerer: Answerer, question: str) -> None:
