@@ -256,10 +256,15 @@ class FaqIndex:
         )
         concepts = len({w.base for w in query.words if w.concept and w.base not in INTENT_WEIGHTS})
         owners = 0
-        for i, word in enumerate(query.words):
-            # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else
-            # (肉じゃがの美味しい作り方: the next noun, past an adjective).
-            following = next((w for w in query.words[i + 1 :] if w.noun or w.concept), None)
+        # 肉じゃがの作り方, 新幹線の予約の仕方, 散歩って一日何回: the FAQ word belongs to something else
+        # (肉じゃがの美味しい作り方: the next noun, past an adjective).
+        next_noun = None
+        next_nouns = []  # per word, from the last: the first noun or FAQ word after it
+        for word in reversed(query.words):
+            next_nouns.append(next_noun)
+            if word.noun or word.concept:
+                next_noun = word
+        for word, following in zip(query.words, reversed(next_nouns)):
             if following is not None and word in foreign and following.base in _ATTRIBUTES and re.search(
                 # (焼肉屋の予約: a shop's suffix may follow the owner.)
                 re.escape(fold_kana(word.surface)) + r"(?:屋|店|さん)?(?:(?:の|は|って)[^、]{0,4}?)?" + re.escape(fold_kana(following.surface)),

@@ -21,7 +21,7 @@ _CRY_FOR_HELP = r"(?<![をがの])(?:助けて|たすけて)"
 
 # Kana-folded (katakana written as hiragana), NFKC'd patterns.
 _SEVERE = [
-    r"いき(?:ぐる|くる|苦)し", r"息(?:ぐる|くる|苦)し", r"息が(?:でき|出来|し(?:にく|づら|ずら|んど)|苦|くる|吸え|吸いにく|すいにく|吸いづら|すいづら|吸いずら|つま|詰ま|はやい|早い|荒|つら|辛|浅)",
+    r"いき(?:ぐる|くる|苦)し", r"息(?:ぐる|くる|苦)し", r"息が(?:でき|出来|し(?:にく|づら|ずら|んど)|苦|くる|吸え|吸いにく|すいにく|吸いづら|すいづら|吸いずら|つま|詰ま|はやい|早い|荒|浅)",
     r"いき(?:が|も)(?:でき|くる|しにく|しづら|しずら|しんど|すえ|すいにく|すいづら|つら)", r"(?:息|いき)(?:も)?(?:でき|出来)(?:な|ん|ず)", r"呼吸", r"こきゅう", r"窒息",
     # (かいい, かいー: itchy in western dialects.)
     r"(?:全身|ぜんしん|体中|からだじゅう|身体中|体じゅう)[^。!?]{0,12}(?:じんましん|蕁麻疹|発疹|膨疹|紅斑|ぶつぶつ|ブツブツ|かゆ|痒|かいい|かいー|赤|腫|はれ)",
@@ -33,7 +33,7 @@ _SEVERE = [
     # Medical words a nurse or a patient who read up may use: hoarseness, wheezing, wheals all over.
     r"嗄声", r"声が(?:かすれ|かれ|枯れ|嗄れ|出にく|でにく|出な|でな)", r"喘鳴", r"ぜんめい", r"血圧(?:が)?(?:低下|下が|さが)", r"意識(?:消失|レベル)",
     r"(?:首|くび)[^。!?]{0,14}(?:締め付け|しめつけ|締まる|しまる|締まっ|しまっ)[^。!?]{0,12}(?:苦し|くるし)",
-        r"(?:苦し|くるし)[^。!?]{0,4}(?:息|いき)", r"(?:空気|くうき)が(?:入ってこ|はいってこ|吸えな|すえな)",
+    r"(?:苦し|くるし)[^。!?]{0,4}(?:息|いき)", r"(?:空気|くうき)が(?:入ってこ|はいってこ|吸えな|すえな)",
     r"(?:舌|した)が[^。!?]{0,4}(?:腫|はれ|ぼって|ふくれ|膨れ|しびれ|痺れ)", r"うまく(?:話せ|しゃべれ|喋れ)", r"しゃべれな", r"喋れな", r"言葉が出な",
     # 意識が遠い, but not 美意識 nor 美容意識が高い; いしき not inside ちゃいろい・しきそ (茶色い色素).
     r"(?<![美び])(?:意識|いしき)(?:が|は|も|を|不明|ない|なく)(?!高|たか)",
@@ -342,6 +342,11 @@ def _reports_a_reaction(text: str) -> bool:
     if _SHORT_DISTRESS.fullmatch(fold_kana(_NOT_WORDS.sub("", text))):
         return True
     folded = fold_kana(text)
+    # What the whole message says about where a milder symptom comes from, read once.
+    no_treatment = not _TREATMENT.search(folded)
+    cold = no_treatment and _EVERYDAY_ILLNESS.search(folded) is not None
+    ailment_of_its_own = no_treatment and _UNRELATED_AILMENT.search(folded) is not None
+    someone_elses = _SOMEONE_ELSE.search(folded) is not None
     offset = 0
     for sentence in _SENTENCE_END.split(folded):
         original = text[offset : offset + len(sentence)]
@@ -351,7 +356,7 @@ def _reports_a_reaction(text: str) -> bool:
             sentence = sentence.strip()
         if not sentence:
             continue
-        if _EVERYDAY_ILLNESS.search(folded) and not _TREATMENT.search(folded):
+        if cold:
             # 風邪ひいたっぽい、喉がいがいがする: a cold's throat, no treatment named.
             sentence = _masked(_SCRATCHY_THROAT, sentence)
         if _CHRONIC.search(sentence):
@@ -370,10 +375,7 @@ def _reports_a_reaction(text: str) -> bool:
             continue  # 友達が腫れたって言ってた: someone else's past, not a reaction now
         if _PET.search(sentence):
             continue  # うちの猫がさっき吐いた: an animal, not the patient
-        if not severe and not _TREATMENT.search(folded) and (
-            _UNRELATED_AILMENT.search(folded)
-            or (_EVERYDAY_ILLNESS.search(folded) and (_SOMEONE_ELSE.search(folded) or not _FEVER.search(sentence)))
-        ):
+        if not severe and (ailment_of_its_own or (cold and (someone_elses or not _FEVER.search(sentence)))):
             continue  # 虫歯が痛い, 風邪っぽくてのどが痛い, 子どもがインフルで熱38度: an ailment of its own, no treatment named
         if _EXPERIENCED.search(sentence) and _EARLIER.search(sentence) and not _NOW_HERE.search(sentence):
             continue  # 以前…出たことがあります: history
